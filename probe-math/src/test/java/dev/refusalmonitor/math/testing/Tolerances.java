@@ -1,0 +1,30 @@
+package dev.refusalmonitor.math.testing;
+
+/**
+ * Every numeric tolerance the tests use, in one place, named by precision and comparison.
+ * ABS = absolute difference, REL = relative difference, COS = minimum cosine similarity.
+ */
+public final class Tolerances {
+    private Tolerances() {
+    }
+
+    /** f64 identities computed two ways in Java (e.g. a fast path against an obvious one). */
+    public static final double F64_REL = 1e-9;
+    /** f32 kernels against an f64 reference: relative, per element or per dot product of length ≤ 4096. */
+    public static final double F32_REL = 1e-4;
+
+    // The numpy/scikit-learn oracle bounds the foundation issue asks for.
+    /** Ledoit-Wolf shrinkage coefficient against sklearn.covariance.LedoitWolf. */
+    public static final double ORACLE_SHRINKAGE_ABS = 1e-6;
+    /** DIM and Fisher directions against numpy. */
+    public static final double ORACLE_DIRECTION_COS = 0.9999;
+    /** Mahalanobis distances against numpy with the same shrunk covariance. */
+    public static final double ORACLE_MAHALANOBIS_REL = 1e-4;
+    /** Probe probabilities against StandardScaler + LogisticRegression(C=1.0). */
+    public static final double ORACLE_PROBABILITY_ABS = 1e-3;
+    /** ROC AUC against sklearn.metrics.roc_auc_score. */
+    public static final double ORACLE_AUROC_ABS = 1e-3;
+
+    /** f16/bf16 decoding is bit-exact. */
+    public static final double HALF_DECODE_ABS = 0.0;
+}
