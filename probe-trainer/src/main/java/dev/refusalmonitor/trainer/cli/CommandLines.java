@@ -1,0 +1,51 @@
+package dev.refusalmonitor.trainer.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/**
+ * Builds a configured picocli {@link CommandLine}: one-line messages for {@link CliException} and bad input,
+ * named exit codes, output to the given writers. Used by every {@code main} and by the tests.
+ */
+public final class CommandLines {
+    private CommandLines() {
+    }
+
+    public static CommandLine configure(CommandLine cl, PrintWriter out, PrintWriter err) {
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExitCodeExceptionMapper(CommandLines::exitCodeOf);
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            Throwable t = ex;
+            // Unwrap reflection/ execution wrappers for the message.
+            while (!(t instanceof CliException) && t.getCause() != null && t.getCause() != t
+                    && (t instanceof java.util.concurrent.ExecutionException
+                    || t instanceof java.lang.reflect.InvocationTargetException)) {
+                t = t.getCause();
+            }
+            cmd.getErr().println(cmd.getCommandName() + ": " + (t.getMessage() == null ? t.toString() : t.getMessage()));
+            if (!(t instanceof CliException) && Boolean.getBoolean("refusalmonitor.debug")) t.printStackTrace(cmd.getErr());
+            cmd.getErr().flush();
+            return exitCodeOf(t);
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(cmd.getCommandName() + ": " + ex.getMessage());
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+            cmd.getErr().flush();
+            return ExitCodes.USAGE;
+        });
+        return cl;
+    }
+
+    /** Exit code for an exception that escaped a command. */
+    public static int exitCodeOf(Throwable t) {
+        if (t instanceof CliException c) return c.exitCode();
+        if (t instanceof IllegalArgumentException) return ExitCodes.USAGE;
+        if (t instanceof dev.refusalmonitor.activations.ActivationFileException) return ExitCodes.USAGE;
+        if (t instanceof java.nio.file.NoSuchFileException) return ExitCodes.USAGE;
+        return ExitCodes.RUNTIME_FAILURE;
+    }
+}
