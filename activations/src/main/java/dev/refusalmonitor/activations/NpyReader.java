@@ -100,8 +100,11 @@ public final class NpyReader {
             throw new ActivationFileException(file, "header has no 'shape' tuple of integers");
         int[] shape = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {
-            if (dims[i] < 0 || dims[i] > Integer.MAX_VALUE)
+            if (dims[i] < 0)
                 throw new ActivationFileException(file, "bad dimension " + dims[i] + " in shape " + Arrays.toString(dims));
+            if (dims[i] > MAX_ELEMENTS)
+                throw new ActivationFileException(file, "dimension " + dims[i] + " of shape " + Arrays.toString(dims)
+                        + " is too large for one Java array (limit " + MAX_ELEMENTS + " values)");
             shape[i] = (int) dims[i];
         }
         long count = saturatedCount(shape);
