@@ -9,23 +9,28 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Writes NumPy {@code .npy} files, format version 1.0, C order, little-endian f32 or f64. */
+/**
+ * Writes NumPy {@code .npy} files: C order, little-endian f16, f32 or f64, format version 1.0 (2.0 only when the
+ * header would not fit in 65,535 bytes). The header is padded so the data starts at a multiple of 64 bytes, as
+ * numpy does. Narrowing to f16 rounds to nearest, ties to even ({@link HalfFloats#floatToF16}).
+ */
 public final class NpyWriter {
     private NpyWriter() {
     }
 
-    /** Writes {@code array} with its dtype (f32 or f64). */
+    /** Writes {@code array} in its dtype. */
     public static void write(Path file, NpyArray array) throws IOException {
-        if (array.dtype() == NpyDType.F16) throw new IllegalArgumentException("writing f16 .npy is not supported; use f32");
+        NpyDType dtype = array.dtype();
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            writeHeader(out, array.shape(), array.dtype());
-            float[] data = array.data();
-            boolean f32 = array.dtype() == NpyDType.F32;
+            writeHeader(out, array.shape(), dtype);
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : data) {
+            for (float v : array.data()) {
                 if (buf.remaining() < 8) flush(out, buf);
-                if (f32) buf.putFloat(v);
-                else buf.putDouble(v);
+                switch (dtype) {
+                    case F16 -> buf.putShort(HalfFloats.floatToF16(v));
+                    case F32 -> buf.putFloat(v);
+                    case F64 -> buf.putDouble(v);
+                }
             }
             flush(out, buf);
         }
@@ -51,7 +56,7 @@ public final class NpyWriter {
         buf.clear();
     }
 
-    private static void writeHeader(OutputStream out, int[] shape, NpyDType dtype) throws IOException {
+    static void writeHeader(OutputStream out, int[] shape, NpyDType dtype) throws IOException {
         StringBuilder s = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             s.append(shape[i]);
@@ -59,13 +64,15 @@ public final class NpyWriter {
         }
         s.append(')');
         String dict = "{'descr': '" + dtype.descr() + "', 'fortran_order': False, 'shape': " + s + ", }";
-        // magic (6) + version (2) + header length (2) + dict + padding + '\n' is a multiple of 64.
-        int unpadded = 10 + dict.length() + 1;
+        // magic (6) + version (2) + header length (2 or 4) + dict + padding + '\n' is a multiple of 64.
+        int major = 10 + dict.length() + 1 + 63 <= 0xffff ? 1 : 2;
+        int preamble = major == 1 ? 10 : 12;
+        int unpadded = preamble + dict.length() + 1;
         int pad = (64 - unpadded % 64) % 64;
         byte[] header = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.US_ASCII);
-        out.write(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-        out.write(header.length & 0xff);
-        out.write((header.length >>> 8) & 0xff);
+        out.write(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', (byte) major, 0});
+        ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(header.length);
+        out.write(len.array(), 0, major == 1 ? 2 : 4);
         out.write(header);
     }
 }
