@@ -80,7 +80,7 @@ class RefusalPlaneFitTest {
 
         // Sectors: every present label gets one and the circle is covered. Harmless rows centred on m scatter over
         // every angle, so the sectors cannot be near-perfect; they must beat the majority label (150 of 300) and put
-        // the refusal side (+b1, where the harmful shift points) in "refuse".
+        // the harmful side (+b1, where the refused and warning shifts point) in a harmful response's sector.
         List<Sector> sectors = plane.sectors();
         assertEquals(List.of("comply", "comply_with_warning", "refuse"),
                 sectors.stream().map(Sector::name).sorted().toList());
@@ -91,7 +91,8 @@ class RefusalPlaneFitTest {
             if (name.equals(RefusalPlaneFit.sectorName(labels[i]))) correct++;
         }
         assertTrue(correct > nS + 10, "sector accuracy " + correct + " / " + (nH + nS));
-        assertEquals("refuse", scorer.sector(0.0));
+        assertTrue(List.of("refuse", "comply_with_warning").contains(scorer.sector(0.0)), scorer.sector(0.0));
+        assertEquals("comply", scorer.sector(180.0));
         for (double a = -180; a <= 180; a += 0.25) assertNotNull(scorer.sector(a), "uncovered angle " + a);
     }
 
