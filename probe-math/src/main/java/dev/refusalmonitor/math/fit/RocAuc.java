@@ -30,7 +30,7 @@ public final class RocAuc {
             throw new IllegalArgumentException("ROC AUC needs both classes, got " + nPos + " harmful of " + n);
         for (int i = 0; i < n; i++)
             if (!Double.isFinite(scores[i])) throw new IllegalArgumentException("score " + i + " is not finite");
-        // Sort (score, label) pairs by score: pack the index in a long array sorted by score via an index sort.
+        // Index sort by score, then walk groups of equal scores to give each group its mid-rank.
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
         Arrays.sort(order, (a, b) -> Double.compare(scores[a], scores[b]));
