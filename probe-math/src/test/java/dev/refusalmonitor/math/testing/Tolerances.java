@@ -25,6 +25,13 @@ public final class Tolerances {
     /** ROC AUC against sklearn.metrics.roc_auc_score. */
     public static final double ORACLE_AUROC_ABS = 1e-3;
 
+    /** CAST similarity with the fast tanh against the Math.tanh-based DESIGN formula (relative). */
+    public static final double CAST_SIMILARITY_REL = 1e-6;
+    /** CAST similarity (f32 rows, f64 arithmetic) against numpy with the same condition vector. */
+    public static final double ORACLE_CAST_SIMILARITY_ABS = 1e-9;
+    /** Refusal-plane angles (degrees) against numpy with the same basis and origin. */
+    public static final double ORACLE_ANGLE_DEG_ABS = 1e-6;
+
     /** f16/bf16 decoding is bit-exact. */
     public static final double HALF_DECODE_ABS = 0.0;
 }

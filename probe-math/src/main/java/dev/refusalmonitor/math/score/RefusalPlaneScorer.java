@@ -1,0 +1,51 @@
+package dev.refusalmonitor.math.score;
+
+import dev.refusalmonitor.math.directions.RefusalPlaneParams;
+import dev.refusalmonitor.math.directions.Sector;
+
+/**
+ * Refusal-plane angle and sector (DESIGN score 6): θ(x) = atan2((x − m)·b₂, (x − m)·b₁) in degrees, in
+ * (−180, 180], m the harmless mean; the sector is the first of the fitted sectors that contains θ. Immutable,
+ * thread-safe, no allocation per record.
+ */
+public final class RefusalPlaneScorer {
+    private final float[] b1, b2, origin;
+    private final Sector[] sectors;
+
+    /** @param params fitted plane; its arrays are copied */
+    public RefusalPlaneScorer(RefusalPlaneParams params) {
+        int d = params.b1().length;
+        if (d == 0 || params.b2().length != d || params.origin().length != d)
+            throw new IllegalArgumentException("refusal plane: b1, b2 and origin must have one length d >= 1 ("
+                    + d + ", " + params.b2().length + ", " + params.origin().length + ")");
+        b1 = params.b1().clone();
+        b2 = params.b2().clone();
+        origin = params.origin().clone();
+        sectors = params.sectors() == null ? new Sector[0] : params.sectors().toArray(new Sector[0]);
+    }
+
+    public int dim() {
+        return b1.length;
+    }
+
+    /** θ for the row x[off..off+d), degrees. */
+    public double angleDeg(float[] x, int off) {
+        int d = b1.length;
+        if (off < 0 || off + d > x.length)
+            throw new IllegalArgumentException("row at " + off + " of length " + d + " exceeds array of " + x.length);
+        double p1 = 0, p2 = 0;
+        for (int j = 0; j < d; j++) {
+            double e = (double) x[off + j] - origin[j];
+            p1 += e * b1[j];
+            p2 += e * b2[j];
+        }
+        return Math.toDegrees(Math.atan2(p2, p1));
+    }
+
+    /** Name of the sector containing the angle, or null when no sectors were fitted. 180° is treated as −180°. */
+    public String sector(double angleDeg) {
+        double a = angleDeg >= 180.0 ? angleDeg - 360.0 : angleDeg;
+        for (Sector s : sectors) if (s.contains(a) || s.contains(angleDeg)) return s.name();
+        return null;
+    }
+}
