@@ -60,6 +60,10 @@ public final class LogisticProbeFit {
         public Options withThreads(int newThreads) {
             return new Options(c, maxIterations, tolerance, newThreads, decisionThreshold);
         }
+
+        public Options withTolerance(double newTolerance) {
+            return new Options(c, maxIterations, newTolerance, threads, decisionThreshold);
+        }
     }
 
     /** {@link #fit(float[], int, int, boolean[], Options)} with {@link Options#defaults()}. */
