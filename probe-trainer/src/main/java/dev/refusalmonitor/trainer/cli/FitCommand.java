@@ -1,0 +1,179 @@
+package dev.refusalmonitor.trainer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.refusalmonitor.activations.ActivationSet;
+import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.math.fit.DirectionFitter;
+import dev.refusalmonitor.math.fit.FitReport;
+import dev.refusalmonitor.math.fit.LabelledLayers;
+import dev.refusalmonitor.math.fit.LayerReport;
+import dev.refusalmonitor.math.fit.LogisticProbeFit;
+import dev.refusalmonitor.schemas.DirectionSetCodec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code probe-trainer fit}: fits every direction type from activation arrays and writes {@code DIR/directions.pb}
+ * (the sealed DirectionSet exactly as it goes on the topic) and {@code DIR/report.json}.
+ */
+@Command(name = "fit", mixinStandardHelpOptions = true,
+        description = "Fit DIM, Fisher, probe, Mahalanobis, CAST and refusal-plane directions; write directions.pb and report.json.")
+public final class FitCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--harmful", required = true, paramLabel = "FILE",
+            description = "Harmful/refused activations: .npy [n, d] or [n, L, d], .safetensors, or a directory of vLLM hidden-state files.")
+    Path harmful;
+
+    @Option(names = "--harmless", required = true, paramLabel = "FILE", description = "Harmless/complied activations, same forms.")
+    Path harmless;
+
+    @Option(names = "--holdout-harmful", paramLabel = "FILE", description = "Held-out harmful rows for the report (with --holdout-harmless).")
+    Path holdoutHarmful;
+
+    @Option(names = "--holdout-harmless", paramLabel = "FILE", description = "Held-out harmless rows for the report (with --holdout-harmful).")
+    Path holdoutHarmless;
+
+    @Mixin
+    InputOptions input;
+
+    @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Output directory (default: current directory).")
+    Path out;
+
+    @Option(names = "--model-id", defaultValue = "default", description = "Model id the set is for (default: ${DEFAULT-VALUE}).")
+    String modelId;
+
+    @Option(names = "--model-revision", defaultValue = "", description = "Model revision (optional).")
+    String modelRevision;
+
+    @Option(names = "--set-version", defaultValue = "1", description = "Version number of the set (default: ${DEFAULT-VALUE}).")
+    long version;
+
+    @Option(names = "--holdout-fraction", defaultValue = "0.25", description = "Share of each class held out for the report when no holdout files are given (default: ${DEFAULT-VALUE}).")
+    double holdoutFraction;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Seed of the split, the shuffled-label control and PCA pairing (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--probe-c", defaultValue = "1.0", description = "Inverse L2 strength C of the logistic probe (default: ${DEFAULT-VALUE}).")
+    double probeC;
+
+    @Option(names = "--probe-tolerance", defaultValue = "1e-6", description = "Probe optimiser tolerance on the relative gradient (default: ${DEFAULT-VALUE}).")
+    double probeTolerance;
+
+    @Option(names = "--low-rank-k", defaultValue = "64", description = "Eigenvectors kept for the low-rank Mahalanobis path (default: ${DEFAULT-VALUE}).")
+    int lowRankK;
+
+    @Option(names = "--exact-max-dim", defaultValue = "1024", description = "Store the exact Mahalanobis factor (d(d+1)/2 floats) when d <= this (default: ${DEFAULT-VALUE}).")
+    int exactMaxDim;
+
+    @Option(names = "--mahalanobis-l2-normalize", description = "Mahalanobis++: L2-normalise activations before the covariance and the distance.")
+    boolean l2Normalize;
+
+    @Option(names = "--ensemble-layers", split = ",", paramLabel = "L",
+            description = "Layers of the Mahalanobis ensemble (default: every fitted layer); 'none' for no ensemble.")
+    List<String> ensembleLayers;
+
+    @Option(names = "--min-per-class", defaultValue = "10", description = "Fewest rows per class accepted (default: ${DEFAULT-VALUE}).")
+    int minPerClass;
+
+    @Option(names = "--quiet", description = "No progress lines on stderr.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((holdoutHarmful == null) != (holdoutHarmless == null))
+            throw CliException.usage("--holdout-harmful and --holdout-harmless go together");
+        PrintWriter err = spec.commandLine().getErr();
+        ActivationSet h = input.load(harmful);
+        ActivationSet s = input.load(harmless);
+        h.requireSameShape(s);
+        LabelledLayers data = labelled(h, s);
+        LabelledLayers holdout = null;
+        if (holdoutHarmful != null) {
+            ActivationSet hh = input.load(holdoutHarmful);
+            ActivationSet hs = input.load(holdoutHarmless);
+            h.requireSameShape(hh);
+            h.requireSameShape(hs);
+            holdout = labelled(hh, hs);
+        }
+        DirectionFitter.Options options = new DirectionFitter.Options(modelId, modelRevision, version, holdoutFraction,
+                seed, LogisticProbeFit.Options.defaults().withC(probeC).withTolerance(probeTolerance), lowRankK,
+                exactMaxDim, l2Normalize, 0.001, ensemble(), minPerClass,
+                quiet ? null : msg -> { err.println("fit: " + msg); err.flush(); });
+        DirectionFitter.Result result;
+        try {
+            result = DirectionFitter.fit(data, holdout, options);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
+        String reportJson = reportJson(result.report());
+        DirectionSetModel set = withReport(result.set(), reportJson);
+        Files.createDirectories(out);
+        writeAtomically(out.resolve("directions.pb"), DirectionSetCodec.seal(set));
+        writeAtomically(out.resolve("report.json"), (reportJson + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        PrintWriter o = spec.commandLine().getOut();
+        FitReport r = result.report();
+        o.printf("model %s v%d: d=%d, %d harmful / %d harmless, scoring layer %d, CAST layer %d%n",
+                set.modelId(), set.version(), set.dim(), set.harmfulCount(), set.harmlessCount(), r.scoringLayer(), r.castLayer());
+        for (LayerReport l : r.layers())
+            o.printf("  layer %d: probe AUC %.4f, DIM %.4f, Fisher %.4f, Mahalanobis %.4f, selectivity %.3f%n",
+                    l.layer(), l.probeAuc(), l.dimAuc(), l.fisherAuc(), l.mahalanobisAuc(), l.selectivity());
+        o.printf("wrote %s and %s%n", out.resolve("directions.pb"), out.resolve("report.json"));
+        o.flush();
+        return ExitCodes.OK;
+    }
+
+    private int[] ensemble() {
+        if (ensembleLayers == null) return null;
+        if (ensembleLayers.size() == 1 && ensembleLayers.get(0).equalsIgnoreCase("none")) return new int[0];
+        try {
+            return ensembleLayers.stream().mapToInt(Integer::parseInt).sorted().toArray();
+        } catch (NumberFormatException e) {
+            throw CliException.usage("--ensemble-layers takes layer indices or 'none', got " + ensembleLayers);
+        }
+    }
+
+    static LabelledLayers labelled(ActivationSet h, ActivationSet s) {
+        int[] layers = h.layers();
+        float[][] hv = new float[layers.length][];
+        float[][] sv = new float[layers.length][];
+        for (int i = 0; i < layers.length; i++) {
+            hv[i] = h.layer(layers[i]);
+            sv[i] = s.layer(layers[i]);
+        }
+        return new LabelledLayers(layers, hv, h.n(), sv, s.n(), h.d(), null);
+    }
+
+    /** report.json: the FitReport as indented JSON. */
+    public static String reportJson(FitReport report) throws IOException {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
+    }
+
+    static DirectionSetModel withReport(DirectionSetModel m, String reportJson) {
+        return new DirectionSetModel(m.modelId(), m.modelRevision(), m.version(), m.createdAtUnixMs(), m.dim(),
+                m.scoringLayer(), m.castLayer(), m.layers(), m.refusalPlane(), m.ensembleLayers(), m.harmfulCount(),
+                m.harmlessCount(), reportJson);
+    }
+
+    /** Writes to a temporary file beside the target and renames it, so a reader never sees half a file. */
+    static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
