@@ -19,11 +19,13 @@ public final class SymmetricEigen {
     private SymmetricEigen() {
     }
 
-    /** Default extra block columns beyond k: they speed convergence of the k-th pair. */
+    /** Default extra block columns beyond k (at least this many, at least k/2): they speed convergence of the k-th pair. */
     public static final int DEFAULT_OVERSAMPLE = 16;
+    /** Rayleigh–Ritz and the residual check run every this many iterations; plain re-orthonormalisation between. */
+    static final int RITZ_EVERY = 3;
     public static final int DEFAULT_MAX_ITERATIONS = 300;
     /** Default stop: every kept Ritz pair has ‖A z − θ z‖ ≤ tolerance · θ₁. */
-    public static final double DEFAULT_TOLERANCE = 1e-8;
+    public static final double DEFAULT_TOLERANCE = 1e-7;
 
     /**
      * Eigenpairs, eigenvalues descending.
@@ -70,12 +72,13 @@ public final class SymmetricEigen {
 
     /** The k largest eigenpairs of {@code op} with the default oversampling, iteration cap and tolerance. */
     public static Eigenpairs largest(SymmetricOperator op, int k, long seed) {
-        return largest(op, k, DEFAULT_OVERSAMPLE, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, seed);
+        return largest(op, k, Math.max(DEFAULT_OVERSAMPLE, k / 2), DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, seed);
     }
 
     /**
      * The k largest (algebraic) eigenpairs of a symmetric operator by subspace iteration on a block of
-     * b = min(d, k + oversample) columns. Each step: Y = A Q, B = Qᵀ Y, B = U Θ Uᵀ, Ritz pairs (Q U, Θ); stops when
+     * b = min(d, k + oversample) columns. Each step Y = A Q; every third step also B = Qᵀ Y, B = U Θ Uᵀ, Ritz pairs
+     * (Q U, Θ) (the steps between just re-orthonormalise Y, which spans the same space); stops when
      * the k leading residuals are below {@code tolerance} · θ₁ or after {@code maxIterations} (then the result is
      * the best Ritz approximation, with its residual reported). When b ≥ d the operator is materialised and solved
      * directly.
@@ -105,6 +108,10 @@ public final class SymmetricEigen {
         while (it < maxIterations) {
             it++;
             op.times(q, b, y);
+            if (it % RITZ_EVERY != 0 && it < maxIterations) {
+                q = orthonormalColumns(y, d, b);
+                continue;
+            }
             // B = Qᵀ Y, symmetrised against rounding.
             double[] bm = new double[b * b];
             for (int r = 0; r < d; r++) {
