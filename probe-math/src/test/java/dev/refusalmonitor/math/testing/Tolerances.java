@@ -20,6 +20,8 @@ public final class Tolerances {
     public static final double ORACLE_DIRECTION_COS = 0.9999;
     /** Mahalanobis distances against numpy with the same shrunk covariance. */
     public static final double ORACLE_MAHALANOBIS_REL = 1e-4;
+    /** Eigenvalue floor, condition number and top-k eigenvalues of the shrunk covariance against numpy.linalg.eigvalsh. */
+    public static final double ORACLE_EIGENVALUE_REL = 1e-6;
     /** Probe probabilities against StandardScaler + LogisticRegression(C=1.0). */
     public static final double ORACLE_PROBABILITY_ABS = 1e-3;
     /** ROC AUC against sklearn.metrics.roc_auc_score. */

@@ -1,0 +1,254 @@
+package dev.refusalmonitor.math.score;
+
+import dev.refusalmonitor.math.directions.MahalanobisParams;
+
+/**
+ * Mahalanobis scores (DESIGN score 4, seeds §8.4–8.5): d_c(x) = √((x − μ_c)ᵀ Σ⁻¹ (x − μ_c)) for c ∈ {H, S};
+ * refusal = d_S − d_H (positive = closer to harmful/refusal); ood = min_c d_c; its tail probability is
+ * (#{calibration distances ≥ ood} + 1) / (n_cal + 1), the conformal p-value convention (never 0; 1 when there is no
+ * calibration data, i.e. never evidence of OOD without it).
+ *
+ * <p>With {@code params.l2Normalize()} (Mahalanobis++) x is scaled to unit L2 norm first, and the means given here
+ * must be the class means of the L2-normalised training rows (what {@code MahalanobisFit} returns), not raw means.
+ *
+ * <p>Both paths first centre on the class midpoint m = (μ_H + μ_S)/2 with h = (μ_H − μ_S)/2, so x − μ_H = x' − h and
+ * x − μ_S = x' + h for x' = x − m: large common offsets cancel once, in double, before any quadratic form.
+ * <ul>
+ * <li>Exact: with Σ⁻¹ = WᵀW, y = W x' (one packed-triangular mat-vec, d(d+1)/2 multiply-adds), a = W h
+ * precomputed: d_H² = ‖y − a‖², d_S² = ‖y + a‖².
+ * <li>Low-rank: Σ⁻¹ ≈ V diag(1/λ − 1/σ²) Vᵀ + I/σ² (σ² = remainder variance), so with p = V x' and
+ * q = V h precomputed, d_{H,S}² = (‖x'‖² ∓ 2 x'·h + ‖h‖²)/σ² + Σⱼ (1/λⱼ − 1/σ²)(pⱼ ∓ qⱼ)²: k + 2 dot products
+ * of length d plus the centring pass.
+ * </ul>
+ * Immutable and thread-safe; per-record work space comes from a {@link Scratch} per thread, results go into a
+ * caller-owned {@link Result}, so scoring allocates nothing.
+ */
+public final class MahalanobisScorer {
+    private final int d, k;
+    private final boolean l2Normalize;
+    private final double[] midpoint, half;
+    private final double halfNormSq;
+    // Low-rank path.
+    private final float[] vectors;
+    private final double[] coefficients, halfProjections;
+    private final double inverseRemainder;
+    // Exact path (null when the params carry no factor).
+    private final float[] whitening;
+    private final double[] whitenedHalf;
+    private final float[] calibration;
+
+    /**
+     * @param meanHarmful μ_H [d] (in the normalised space when params.l2Normalize()). Not modified, not kept.
+     * @param meanHarmless μ_S [d], likewise.
+     * @param params fitted parameters (arrays not copied; must not be modified)
+     */
+    public MahalanobisScorer(float[] meanHarmful, float[] meanHarmless, MahalanobisParams params) {
+        d = meanHarmful.length;
+        if (d < 1) throw new IllegalArgumentException("means are empty");
+        if (meanHarmless.length != d)
+            throw new IllegalArgumentException("meanHarmless has " + meanHarmless.length + " values, meanHarmful " + d);
+        k = params.k();
+        if (k < 1 || k > d) throw new IllegalArgumentException("params.k = " + k + " is not in [1, d = " + d + "]");
+        if (params.eigenvectors() == null || params.eigenvectors().length != (long) k * d)
+            throw new IllegalArgumentException("params.eigenvectors must hold k x d = " + k + " x " + d + " values");
+        if (params.eigenvalues() == null || params.eigenvalues().length != k)
+            throw new IllegalArgumentException("params.eigenvalues must hold k = " + k + " values");
+        for (int j = 0; j < k; j++)
+            if (!(params.eigenvalues()[j] > 0) || !Double.isFinite(params.eigenvalues()[j]))
+                throw new IllegalArgumentException("params.eigenvalues[" + j + "] = " + params.eigenvalues()[j] + " is not positive");
+        if (!(params.remainderVariance() > 0) || !Double.isFinite(params.remainderVariance()))
+            throw new IllegalArgumentException("params.remainderVariance = " + params.remainderVariance() + " is not positive");
+        l2Normalize = params.l2Normalize();
+        midpoint = new double[d];
+        half = new double[d];
+        double hh = 0;
+        for (int j = 0; j < d; j++) {
+            if (!Float.isFinite(meanHarmful[j]) || !Float.isFinite(meanHarmless[j]))
+                throw new IllegalArgumentException("class means have a non-finite value at " + j);
+            midpoint[j] = 0.5 * ((double) meanHarmful[j] + meanHarmless[j]);
+            half[j] = 0.5 * ((double) meanHarmful[j] - meanHarmless[j]);
+            hh += half[j] * half[j];
+        }
+        halfNormSq = hh;
+        vectors = params.eigenvectors();
+        inverseRemainder = 1.0 / params.remainderVariance();
+        coefficients = new double[k];
+        halfProjections = new double[k];
+        for (int j = 0; j < k; j++) {
+            coefficients[j] = 1.0 / params.eigenvalues()[j] - inverseRemainder;
+            halfProjections[j] = dot(vectors, j * d, half, d);
+        }
+        if (params.hasExact()) {
+            if (params.exactWhitening().length != (long) d * (d + 1) / 2)
+                throw new IllegalArgumentException("params.exactWhitening must hold d(d+1)/2 = " + ((long) d * (d + 1) / 2) + " values");
+            whitening = params.exactWhitening();
+            whitenedHalf = new double[d];
+            packedLowerTimes(whitening, half, d, whitenedHalf);
+        } else {
+            whitening = null;
+            whitenedHalf = null;
+        }
+        calibration = params.oodCalibration() == null ? new float[0] : params.oodCalibration();
+    }
+
+    public int dim() {
+        return d;
+    }
+
+    public boolean hasExact() {
+        return whitening != null;
+    }
+
+    /** Per-thread work space (2 × d doubles). Not thread-safe; create one per scoring thread. */
+    public Scratch newScratch() {
+        return new Scratch(d);
+    }
+
+    /**
+     * Scores x = x[off..off+d). x not modified; scratch and out modified.
+     *
+     * @param exact use the exact whitening factor; otherwise the low-rank path
+     * @return out
+     * @throws IllegalStateException when exact is requested and the params carry no exact factor
+     * @throws IllegalArgumentException when x is non-finite, out of bounds, or zero under L2 normalisation
+     */
+    public Result score(float[] x, int off, boolean exact, Scratch scratch, Result out) {
+        if (exact && whitening == null)
+            throw new IllegalStateException("the exact Mahalanobis path was requested but this direction set stores no exact whitening factor (refit with the exact factor or use the low-rank path)");
+        if (off < 0 || off > x.length - d)
+            throw new IllegalArgumentException("row [" + off + ", " + (off + d) + ") is outside an array of " + x.length);
+        if (scratch.centred.length != d) throw new IllegalArgumentException("scratch is for d = " + scratch.centred.length + ", scorer has d = " + d);
+        double[] xc = scratch.centred;
+        double scale = 1.0;
+        if (l2Normalize) {
+            double ss = 0;
+            for (int j = 0; j < d; j++) ss += (double) x[off + j] * x[off + j];
+            double norm = Math.sqrt(ss);
+            if (!(norm > 0) || !Double.isFinite(norm)) throw new IllegalArgumentException("x has norm " + norm + " and cannot be L2-normalised");
+            scale = 1.0 / norm;
+        }
+        for (int j = 0; j < d; j++) xc[j] = x[off + j] * scale - midpoint[j];
+        double dH2, dS2;
+        if (exact) {
+            double[] y = scratch.whitened;
+            packedLowerTimes(whitening, xc, d, y);
+            double sH = 0, sS = 0;
+            for (int j = 0; j < d; j++) {
+                double eH = y[j] - whitenedHalf[j], eS = y[j] + whitenedHalf[j];
+                sH += eH * eH;
+                sS += eS * eS;
+            }
+            dH2 = sH;
+            dS2 = sS;
+        } else {
+            double xx = 0, xh = 0;
+            for (int j = 0; j < d; j++) {
+                xx += xc[j] * xc[j];
+                xh += xc[j] * half[j];
+            }
+            dH2 = (xx - 2 * xh + halfNormSq) * inverseRemainder;
+            dS2 = (xx + 2 * xh + halfNormSq) * inverseRemainder;
+            for (int j = 0; j < k; j++) {
+                double p = dot(vectors, j * d, xc, d);
+                double eH = p - halfProjections[j], eS = p + halfProjections[j];
+                dH2 += coefficients[j] * eH * eH;
+                dS2 += coefficients[j] * eS * eS;
+            }
+        }
+        if (!Double.isFinite(dH2) || !Double.isFinite(dS2)) throw new IllegalArgumentException("x has a non-finite value");
+        // Rounding can take a tiny squared distance just below zero.
+        double dH = Math.sqrt(Math.max(dH2, 0.0)), dS = Math.sqrt(Math.max(dS2, 0.0));
+        double ood = Math.min(dH, dS);
+        out.set(dH, dS, ood, tailProbability(ood), exact);
+        return out;
+    }
+
+    /** (#{calibration ≥ distance} + 1) / (n_cal + 1); 1 with no calibration data. */
+    public double tailProbability(double distance) {
+        int n = calibration.length;
+        int lo = 0, hi = n; // first index with calibration[i] >= distance
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (calibration[mid] < distance) lo = mid + 1;
+            else hi = mid;
+        }
+        return (double) (n - lo + 1) / (n + 1);
+    }
+
+    private static double dot(float[] v, int off, double[] x, int d) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < d; i += 4) {
+            s0 += v[off + i] * x[i];
+            s1 += v[off + i + 1] * x[i + 1];
+            s2 += v[off + i + 2] * x[i + 2];
+            s3 += v[off + i + 3] * x[i + 3];
+        }
+        for (; i < d; i++) s0 += v[off + i] * x[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** out = W x for W lower-triangular, packed row by row (row i starts at i(i+1)/2). */
+    private static void packedLowerTimes(float[] w, double[] x, int d, double[] out) {
+        int base = 0;
+        for (int i = 0; i < d; i++) {
+            out[i] = dot(w, base, x, i + 1);
+            base += i + 1;
+        }
+    }
+
+    /** Per-thread work space for {@link #score}. */
+    public static final class Scratch {
+        private final double[] centred;
+        private final double[] whitened;
+
+        private Scratch(int d) {
+            centred = new double[d];
+            whitened = new double[d];
+        }
+    }
+
+    /** One record's Mahalanobis scores; owned and reused by the caller. */
+    public static final class Result {
+        private double dHarmful, dHarmless, ood, oodTailProbability;
+        private boolean exact;
+
+        void set(double dH, double dS, double ood, double tail, boolean exact) {
+            this.dHarmful = dH;
+            this.dHarmless = dS;
+            this.ood = ood;
+            this.oodTailProbability = tail;
+            this.exact = exact;
+        }
+
+        /** d_H, distance to the harmful mean. */
+        public double dHarmful() {
+            return dHarmful;
+        }
+
+        /** d_S, distance to the harmless mean. */
+        public double dHarmless() {
+            return dHarmless;
+        }
+
+        /** d_S − d_H: positive = closer to harmful/refusal. */
+        public double refusal() {
+            return dHarmless - dHarmful;
+        }
+
+        /** min(d_H, d_S), the raw OOD distance. */
+        public double ood() {
+            return ood;
+        }
+
+        /** Share of held-out calibration distances ≥ ood, (count + 1)/(n + 1). */
+        public double oodTailProbability() {
+            return oodTailProbability;
+        }
+
+        /** True when the exact path scored this record, false for the low-rank path. */
+        public boolean exact() {
+            return exact;
+        }
+    }
+}
