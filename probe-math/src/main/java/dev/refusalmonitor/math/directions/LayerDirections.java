@@ -2,7 +2,9 @@ package dev.refusalmonitor.math.directions;
 
 /**
  * Everything fitted for one layer (layer = Hugging Face hidden_states index, 0 = embeddings).
- * All vectors have length d; directions point so that harmful scores higher.
+ * All vectors have length d; directions point so that harmful scores higher. {@code meanHarmful}/{@code meanHarmless}
+ * are the class means in the space the Mahalanobis distance is measured in: of the L2-normalised rows when
+ * {@code mahalanobis.l2Normalize()} (Mahalanobis++), of the raw rows otherwise.
  *
  * @param dimDirection r̂ = (μ_H − μ_S)/‖μ_H − μ_S‖ (DESIGN score 1)
  * @param dimProjection training projections x·r̂, for the standardised DIM score

@@ -1,0 +1,36 @@
+package dev.refusalmonitor.monitor.cli;
+
+import dev.refusalmonitor.trainer.cli.CommandLines;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** {@code monitor-service}: the streaming scorer, its demo, and offline scoring. */
+@Command(name = "monitor-service", mixinStandardHelpOptions = true, version = "monitor-service 0.1.0",
+        description = "Score LLM hidden states for refusal/harmfulness, live from Kafka or offline.",
+        subcommands = {ScoreCommand.class, CommandLine.HelpCommand.class})
+public final class MonitorServiceCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /** The configured command line, for {@code main} and tests. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return CommandLines.configure(new CommandLine(new MonitorServiceCli()), out, err);
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = commandLine(out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.refusalmonitor.monitor.cli;
+
+import dev.refusalmonitor.activations.ActivationSet;
+import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.math.score.DirectionSetScorer;
+import dev.refusalmonitor.math.score.Scores;
+import dev.refusalmonitor.monitor.score.ScoreJson;
+import dev.refusalmonitor.schemas.DirectionSetCodec;
+import dev.refusalmonitor.schemas.InvalidDirectionSetException;
+import dev.refusalmonitor.trainer.cli.CliException;
+import dev.refusalmonitor.trainer.cli.ExitCodes;
+import dev.refusalmonitor.trainer.cli.InputOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code monitor-service score}: scores an activation array offline with the very scorer the stream uses, one JSON
+ * object per row.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = "Score activations offline with a direction set; one JSON line per row (same code as the stream).")
+public final class ScoreCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--directions", required = true, paramLabel = "FILE", description = "directions.pb written by probe-trainer fit.")
+    Path directions;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE",
+            description = "Activations: .npy [n, d] or [n, L, d], .safetensors, or a directory of vLLM hidden-state files.")
+    Path input;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write JSON lines here (default: standard output).")
+    Path out;
+
+    @Option(names = "--exact", description = "Force the exact Mahalanobis path (an error if the set has no exact factor).")
+    boolean exact;
+
+    @Option(names = "--low-rank", description = "Force the low-rank Mahalanobis path.")
+    boolean lowRank;
+
+    @Mixin
+    InputOptions inputOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        if (exact && lowRank) throw CliException.usage("--exact and --low-rank exclude each other");
+        DirectionSetModel set = loadDirections(directions);
+        DirectionSetScorer scorer = new DirectionSetScorer(set);
+        if (exact && !scorer.hasExact())
+            throw CliException.usage(directions + ": the set stores no exact Mahalanobis factor (d = " + set.dim()
+                    + "); refit with a larger --exact-max-dim, or drop --exact");
+        ActivationSet x = inputOptions.load(input);
+        if (x.d() != set.dim())
+            throw CliException.usage(input + ": d = " + x.d() + " but " + directions + " has d = " + set.dim());
+        int[] needed = scorer.requiredLayers();
+        for (int l : needed)
+            if (!x.hasLayer(l))
+                throw CliException.usage(input + ": has layers " + Arrays.toString(x.layers()) + " but the direction set needs "
+                        + Arrays.toString(needed) + " (use --axis-layers to say which layer each array entry is)");
+        DirectionSetScorer.MahalanobisMode mode = exact ? DirectionSetScorer.MahalanobisMode.EXACT
+                : lowRank ? DirectionSetScorer.MahalanobisMode.LOW_RANK : DirectionSetScorer.MahalanobisMode.AUTO;
+
+        int d = x.d();
+        float[][] rows = new float[needed.length][d];
+        float[][] arrays = new float[needed.length][];
+        for (int i = 0; i < needed.length; i++) arrays[i] = x.layer(needed[i]);
+        DirectionSetScorer.Scratch scratch = scorer.newScratch();
+        Scores scores = new Scores();
+        Writer w = out == null
+                ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
+                : Files.newBufferedWriter(out, StandardCharsets.UTF_8);
+        try (ScoreJson json = new ScoreJson(w)) {
+            for (int r = 0; r < x.n(); r++) {
+                for (int i = 0; i < needed.length; i++) System.arraycopy(arrays[i], r * d, rows[i], 0, d);
+                scorer.score(needed, rows, mode, scratch, scores);
+                json.write(r, scores);
+            }
+        } finally {
+            w.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Reads and validates a sealed direction set file; bad files are usage errors naming the file. */
+    public static DirectionSetModel loadDirections(Path file) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw CliException.usage(file + ": no such file");
+        }
+        try {
+            return DirectionSetCodec.open(bytes);
+        } catch (InvalidDirectionSetException e) {
+            throw new CliException(ExitCodes.USAGE, file + ": invalid direction set (" + e.reason() + "): " + e.getMessage());
+        }
+    }
+}
