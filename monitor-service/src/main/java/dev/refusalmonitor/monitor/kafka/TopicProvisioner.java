@@ -25,6 +25,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,10 +104,33 @@ public final class TopicProvisioner {
         List<String> warnings = new ArrayList<>();
         List<TopicSettings> toCheck = topics.stream().filter(t -> existing.contains(t.name())).toList();
         if (!toCheck.isEmpty()) {
-            warnings.addAll(check(toCheck));
+            warnings.addAll(checkWithRetry(toCheck));
         }
         warnings.forEach(LOG::warn);
         return new Result(created, existing, warnings);
+    }
+
+    /**
+     * A topic created a moment ago (by another instance, or listed before its metadata reached this
+     * broker) can be unknown to describe calls for a short while: retry until the deadline.
+     */
+    private List<String> checkWithRetry(List<TopicSettings> topics) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return check(topics);
+            } catch (TopicProvisioningException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new TopicProvisioningException("checking existing topics was interrupted", ie);
+            }
+        }
     }
 
     private List<String> check(List<TopicSettings> topics) {

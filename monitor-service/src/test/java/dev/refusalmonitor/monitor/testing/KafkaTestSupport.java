@@ -2,19 +2,28 @@ package dev.refusalmonitor.monitor.testing;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -92,6 +101,31 @@ public final class KafkaTestSupport {
                 throw new AssertionError("interrupted waiting for: " + what, e);
             }
         }
+    }
+
+    /**
+     * Waits until the topics' metadata and configs can be described (KRaft propagates a new topic to the
+     * broker's metadata cache asynchronously), then returns their configs.
+     */
+    public static Map<ConfigResource, Config> awaitTopicConfigs(Admin admin, Collection<String> topics, Duration timeout) {
+        Set<ConfigResource> resources = new HashSet<>();
+        topics.forEach(t -> resources.add(new ConfigResource(ConfigResource.Type.TOPIC, t)));
+        AtomicReference<Map<ConfigResource, Config>> result = new AtomicReference<>();
+        waitUntil("topics describable: " + topics, timeout, () -> {
+            try {
+                admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS);
+                result.set(admin.describeConfigs(resources).all().get(5, TimeUnit.SECONDS));
+                return true;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    return false;
+                }
+                throw new AssertionError("describing " + topics + " failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+                return false;
+            }
+        });
+        return result.get();
     }
 
     /** Waits until the Streams instance is RUNNING; fails early if it reaches ERROR or NOT_RUNNING. */
