@@ -75,5 +75,4 @@ public final class MonitorMetrics implements AutoCloseable {
         closeables.clear();
         registry.close();
     }
-
 }
