@@ -1,0 +1,576 @@
+package dev.refusalmonitor.monitor.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The monitor's typed configuration.
+ *
+ * <p><b>Sources and precedence</b> (later wins): (1) built-in defaults, (2) an optional properties
+ * file, (3) environment variables, (4) explicit overrides (tests, command-line flags). So:
+ * overrides &gt; environment &gt; file &gt; defaults.
+ *
+ * <p><b>Keys.</b> Monitor settings start with {@value #PREFIX} (e.g. {@code refusal.monitor.http.port});
+ * see {@link #knownKeys()}. Unknown monitor keys are rejected, so a typo fails at start. Every other key
+ * is a Kafka setting passed through unchanged to Streams and the clients: {@code bootstrap.servers},
+ * {@code security.protocol}, {@code sasl.*}, {@code ssl.*}, {@code producer.*} prefixes, and so on.
+ * {@code refusal.monitor.bootstrap.servers}, {@code .application.id}, {@code .processing.guarantee}
+ * and {@code .num.stream.threads} are aliases of the Kafka keys of the same name.
+ *
+ * <p><b>Environment.</b> {@code REFUSAL_MONITOR_<KEY>} sets monitor key {@code <key>} with dots and
+ * dashes written as underscores ({@code REFUSAL_MONITOR_TOPIC_HIDDEN_STATES_RETENTION_MS} &rarr;
+ * {@code refusal.monitor.topic.hidden-states.retention.ms}); {@code KAFKA_<UPPER_SNAKE>} sets the
+ * Kafka property in lower case with dots ({@code KAFKA_SECURITY_PROTOCOL} &rarr; {@code security.protocol},
+ * {@code KAFKA_SASL_JAAS_CONFIG} &rarr; {@code sasl.jaas.config}). {@code KAFKA_*} variables that name
+ * no Kafka client or Streams setting (e.g. {@code KAFKA_HOME}, {@code KAFKA_OPTS}) are ignored.
+ * {@value #CONFIG_FILE_ENV} names the properties file when no file is given explicitly.
+ *
+ * <p><b>Secrets</b> ({@code sasl.jaas.config}, {@code ssl.*.password}, any PASSWORD-typed Kafka setting)
+ * are masked by {@link #describe()} and {@link #toString()}; never log the property maps themselves.
+ */
+public final class MonitorConfig {
+
+    /** Prefix of every monitor (non-Kafka) key. */
+    public static final String PREFIX = "refusal.monitor.";
+    /** Environment variable naming the properties file. */
+    public static final String CONFIG_FILE_ENV = "REFUSAL_MONITOR_CONFIG_FILE";
+    /** Environment prefix of monitor settings. */
+    public static final String MONITOR_ENV_PREFIX = "REFUSAL_MONITOR_";
+    /** Environment prefix of pass-through Kafka settings. */
+    public static final String KAFKA_ENV_PREFIX = "KAFKA_";
+
+    public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
+    public static final String APPLICATION_ID = PREFIX + "application.id";
+    public static final String PROCESSING_GUARANTEE = PREFIX + "processing.guarantee";
+    public static final String NUM_STREAM_THREADS = PREFIX + "num.stream.threads";
+    public static final String DIRECTIONS_MAX_MESSAGE_BYTES = PREFIX + "directions.max.message.bytes";
+    public static final String NO_DIRECTIONS_POLICY = PREFIX + "no.directions.policy";
+    public static final String HTTP_PORT = PREFIX + "http.port";
+    public static final String HTTP_BIND_ADDRESS = PREFIX + "http.bind.address";
+    public static final String METRICS_TENANT_ALLOWLIST = PREFIX + "metrics.tenant.allowlist";
+    public static final String METRICS_ROUTE_ALLOWLIST = PREFIX + "metrics.route.allowlist";
+
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+    public static final String DEFAULT_APPLICATION_ID = "refusal-monitor";
+    public static final int DEFAULT_STREAM_THREADS = 2;
+    /** 64 MiB: a direction set with full covariance factors for d = 4096 runs to tens of MiB. */
+    public static final int DEFAULT_DIRECTIONS_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    public static final String DEFAULT_HTTP_BIND_ADDRESS = "127.0.0.1";
+
+    /**
+     * Default retention per topic. Hidden states can leak prompt contents (DESIGN.md), so every topic
+     * holding them raw is short: the source 1 h; the DLQ 24 h, long enough to investigate bad input the
+     * same day; the retry topic 1 h like its source. Training samples are kept 7 days for retraining.
+     */
+    private static final Map<TopicId, Long> DEFAULT_RETENTION_MS = Map.of(
+            TopicId.HIDDEN_STATES, 3_600_000L,
+            TopicId.HIDDEN_STATES_DLQ, 86_400_000L,
+            TopicId.HIDDEN_STATES_RETRY, 3_600_000L,
+            TopicId.SAFETY_SCORES, 604_800_000L,
+            TopicId.TRAINING_SAMPLES, 604_800_000L,
+            TopicId.DRIFT, 604_800_000L);
+
+    /** Monitor keys that are aliases of Kafka keys. */
+    private static final Map<String, String> KAFKA_ALIASES = Map.of(
+            BOOTSTRAP_SERVERS, CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+            APPLICATION_ID, StreamsConfig.APPLICATION_ID_CONFIG,
+            PROCESSING_GUARANTEE, StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+            NUM_STREAM_THREADS, StreamsConfig.NUM_STREAM_THREADS_CONFIG);
+
+    private static final Set<String> KNOWN_KEYS;
+    private static final Map<String, String> MONITOR_ENV_NAMES;
+    private static final Set<String> KAFKA_NAMES;
+    private static final Set<String> KAFKA_PASSWORD_NAMES;
+    private static final List<String> KAFKA_PREFIXES = List.of(
+            StreamsConfig.PRODUCER_PREFIX, StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
+            StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+            StreamsConfig.ADMIN_CLIENT_PREFIX, StreamsConfig.TOPIC_PREFIX);
+
+    static {
+        Set<String> keys = new LinkedHashSet<>(List.of(BOOTSTRAP_SERVERS, APPLICATION_ID, PROCESSING_GUARANTEE,
+                NUM_STREAM_THREADS, DIRECTIONS_MAX_MESSAGE_BYTES, NO_DIRECTIONS_POLICY, HTTP_PORT, HTTP_BIND_ADDRESS,
+                METRICS_TENANT_ALLOWLIST, METRICS_ROUTE_ALLOWLIST));
+        for (TopicId t : TopicId.values()) {
+            keys.add(topicKey(t, "name"));
+            keys.add(topicKey(t, "partitions"));
+            keys.add(topicKey(t, "replication.factor"));
+            if (t != TopicId.DIRECTIONS) {
+                keys.add(topicKey(t, "retention.ms"));
+            }
+        }
+        KNOWN_KEYS = Collections.unmodifiableSet(keys);
+        Map<String, String> env = new HashMap<>();
+        for (String k : keys) {
+            String name = MONITOR_ENV_PREFIX + k.substring(PREFIX.length()).toUpperCase(Locale.ROOT).replaceAll("[.-]", "_");
+            if (env.put(name, k) != null) {
+                throw new AssertionError("two monitor keys map to environment variable " + name);
+            }
+        }
+        MONITOR_ENV_NAMES = Map.copyOf(env);
+        Set<String> names = new HashSet<>();
+        Set<String> passwords = new HashSet<>();
+        for (ConfigDef def : List.of(StreamsConfig.configDef(), ProducerConfig.configDef(),
+                ConsumerConfig.configDef(), AdminClientConfig.configDef())) {
+            def.configKeys().forEach((name, key) -> {
+                names.add(name);
+                if (key.type == ConfigDef.Type.PASSWORD) {
+                    passwords.add(name);
+                }
+            });
+        }
+        KAFKA_NAMES = Set.copyOf(names);
+        KAFKA_PASSWORD_NAMES = Set.copyOf(passwords);
+    }
+
+    private final Map<String, String> kafka;
+    private final String bootstrapServers;
+    private final String applicationId;
+    private final String processingGuarantee;
+    private final int streamThreads;
+    private final Map<TopicId, TopicSettings> topics;
+    private final int directionsMaxMessageBytes;
+    private final NoDirectionsPolicy noDirectionsPolicy;
+    private final int httpPort;
+    private final String httpBindAddress;
+    private final Set<String> tenantAllowlist;
+    private final Set<String> routeAllowlist;
+
+    private MonitorConfig(Map<String, String> merged) {
+        Map<String, String> k = new TreeMap<>();
+        Map<String, String> m = new HashMap<>();
+        merged.forEach((key, value) -> (key.startsWith(PREFIX) ? m : k).put(key, value));
+        this.bootstrapServers = require(k, CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        this.applicationId = require(k, StreamsConfig.APPLICATION_ID_CONFIG);
+        this.processingGuarantee = parseGuarantee(k.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        k.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        this.streamThreads = parseInt(k, StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1, 1024);
+        this.kafka = Collections.unmodifiableMap(k);
+        this.directionsMaxMessageBytes = parseInt(m, DIRECTIONS_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE);
+        this.noDirectionsPolicy = NoDirectionsPolicy.parse(m.get(NO_DIRECTIONS_POLICY));
+        this.httpPort = parseInt(m, HTTP_PORT, 0, 65535);
+        this.httpBindAddress = require(m, HTTP_BIND_ADDRESS);
+        this.tenantAllowlist = parseList(m.get(METRICS_TENANT_ALLOWLIST));
+        this.routeAllowlist = parseList(m.get(METRICS_ROUTE_ALLOWLIST));
+        Map<TopicId, TopicSettings> t = new EnumMap<>(TopicId.class);
+        Set<String> seen = new HashSet<>();
+        for (TopicId id : TopicId.values()) {
+            String name = require(m, topicKey(id, "name")).trim();
+            if (!seen.add(name)) {
+                throw new IllegalArgumentException("topic name '" + name + "' is configured for two topics ("
+                        + topicKey(id, "name") + ")");
+            }
+            int partitions = parseInt(m, topicKey(id, "partitions"), 1, 100_000);
+            int rf = parseInt(m, topicKey(id, "replication.factor"), -1, Short.MAX_VALUE);
+            if (rf == 0) {
+                throw new IllegalArgumentException(topicKey(id, "replication.factor") + " must be >= 1 or -1 (broker default), got 0");
+            }
+            Map<String, String> configs = new LinkedHashMap<>();
+            if (id == TopicId.DIRECTIONS) {
+                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+                configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(directionsMaxMessageBytes));
+            } else {
+                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+                long retention = parseLong(m, topicKey(id, "retention.ms"), -1, Long.MAX_VALUE);
+                configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention));
+            }
+            t.put(id, new TopicSettings(id, name, partitions, (short) rf, configs));
+        }
+        this.topics = Collections.unmodifiableMap(t);
+    }
+
+    /** The defaults alone (bootstrap {@value #DEFAULT_BOOTSTRAP_SERVERS}). */
+    public static MonitorConfig defaults() {
+        return load(null, Map.of(), Map.of());
+    }
+
+    /** Defaults plus explicit overrides (monitor or Kafka keys); no file, no environment. */
+    public static MonitorConfig of(Map<String, String> overrides) {
+        return load(null, Map.of(), overrides);
+    }
+
+    /**
+     * Reads the process environment; the file is {@code file} when non-null, else the one named by
+     * {@value #CONFIG_FILE_ENV}, else none.
+     */
+    public static MonitorConfig fromSystem(Path file, Map<String, String> overrides) {
+        Map<String, String> env = System.getenv();
+        Path f = file;
+        if (f == null && env.get(CONFIG_FILE_ENV) != null && !env.get(CONFIG_FILE_ENV).isBlank()) {
+            f = Path.of(env.get(CONFIG_FILE_ENV));
+        }
+        return load(f, env, overrides);
+    }
+
+    /**
+     * Builds the configuration from defaults &lt; file &lt; environment &lt; overrides.
+     *
+     * @param file a properties file (UTF-8) or null
+     * @param env environment variables (only {@code REFUSAL_MONITOR_*} and {@code KAFKA_*} are read)
+     * @param overrides explicit settings, monitor or Kafka keys
+     * @throws IllegalArgumentException on an unreadable file, an unknown monitor key or an invalid value
+     */
+    public static MonitorConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> merged = new HashMap<>(defaultLayer());
+        if (file != null) {
+            merged.putAll(normalise(readFile(file), "file " + file));
+        }
+        merged.putAll(normalise(fromEnvironment(env), "environment"));
+        merged.putAll(normalise(overrides, "overrides"));
+        return new MonitorConfig(merged);
+    }
+
+    /** Every monitor key this class understands. */
+    public static Set<String> knownKeys() {
+        return KNOWN_KEYS;
+    }
+
+    /** The environment variable that sets a monitor key, e.g. {@code REFUSAL_MONITOR_HTTP_PORT}. */
+    public static String environmentName(String monitorKey) {
+        for (Map.Entry<String, String> e : MONITOR_ENV_NAMES.entrySet()) {
+            if (e.getValue().equals(monitorKey)) {
+                return e.getKey();
+            }
+        }
+        throw new IllegalArgumentException("unknown monitor key " + monitorKey);
+    }
+
+    /** The configuration key of one setting of a topic, e.g. {@code refusal.monitor.topic.directions.name}. */
+    public static String topicKey(TopicId id, String setting) {
+        return PREFIX + "topic." + id.key() + "." + setting;
+    }
+
+    // ---- typed accessors ----
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String applicationId() {
+        return applicationId;
+    }
+
+    /** {@code exactly_once_v2} (default) or {@code at_least_once}. */
+    public String processingGuarantee() {
+        return processingGuarantee;
+    }
+
+    public boolean exactlyOnce() {
+        return StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee);
+    }
+
+    public int streamThreads() {
+        return streamThreads;
+    }
+
+    public TopicSettings topic(TopicId id) {
+        return topics.get(id);
+    }
+
+    /** All topics, in {@link TopicId} order. */
+    public List<TopicSettings> topics() {
+        return List.copyOf(topics.values());
+    }
+
+    public int directionsMaxMessageBytes() {
+        return directionsMaxMessageBytes;
+    }
+
+    public NoDirectionsPolicy noDirectionsPolicy() {
+        return noDirectionsPolicy;
+    }
+
+    /** HTTP port; 0 picks a free port. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public String httpBindAddress() {
+        return httpBindAddress;
+    }
+
+    /** Tenants exported as their own metric tag value; every other tenant is {@code other}. */
+    public Set<String> tenantAllowlist() {
+        return tenantAllowlist;
+    }
+
+    /** Routes exported as their own metric tag value; every other route is {@code other}. */
+    public Set<String> routeAllowlist() {
+        return routeAllowlist;
+    }
+
+    /** The pass-through Kafka settings (contains secrets: never log it, use {@link #describe()}). */
+    public Map<String, String> kafkaSettings() {
+        return kafka;
+    }
+
+    // ---- client properties ----
+
+    /**
+     * Properties for {@code KafkaStreams}: every pass-through Kafka setting (security included), the
+     * processing guarantee, stream threads, and {@code ensure.explicit.internal.resource.naming=true}
+     * unless set otherwise, so every store and internal topic must have a stable name.
+     */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
+        return p;
+    }
+
+    /** Properties for an {@code Admin} client: common and admin settings plus {@code admin.*} overrides. */
+    public Properties adminProperties() {
+        return clientProperties(AdminClientConfig.configNames(), StreamsConfig.ADMIN_CLIENT_PREFIX);
+    }
+
+    /**
+     * Properties for a plain producer (e.g. publishing direction sets): common and producer settings plus
+     * {@code producer.*} overrides; {@code max.request.size} defaults to the directions topic's
+     * {@code max.message.bytes} so a large direction set fits.
+     */
+    public Properties producerProperties() {
+        Properties p = clientProperties(ProducerConfig.configNames(), StreamsConfig.PRODUCER_PREFIX);
+        p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(directionsMaxMessageBytes));
+        return p;
+    }
+
+    /** Properties for a plain consumer: common and consumer settings plus {@code consumer.*} overrides. */
+    public Properties consumerProperties() {
+        return clientProperties(ConsumerConfig.configNames(), StreamsConfig.CONSUMER_PREFIX);
+    }
+
+    private Properties clientProperties(Set<String> names, String prefix) {
+        Properties p = new Properties();
+        kafka.forEach((k, v) -> {
+            if (names.contains(k)) {
+                p.put(k, v);
+            }
+        });
+        kafka.forEach((k, v) -> {
+            if (k.startsWith(prefix) && names.contains(k.substring(prefix.length()))) {
+                p.put(k.substring(prefix.length()), v);
+            }
+        });
+        return p;
+    }
+
+    // ---- describing without secrets ----
+
+    /** True for settings whose value must never be logged. */
+    public static boolean isSecret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        for (String prefix : KAFKA_PREFIXES) {
+            if (k.startsWith(prefix)) {
+                k = k.substring(prefix.length());
+                break;
+            }
+        }
+        return KAFKA_PASSWORD_NAMES.contains(k) || k.contains("password") || k.contains("secret")
+                || k.contains("jaas") || k.contains("credential") || k.contains("token")
+                || k.endsWith(".key") || k.contains("keystore.key");
+    }
+
+    /** Every setting, one {@code key=value} per line, sorted, with secrets replaced by {@code [hidden]}. */
+    public String describe() {
+        Map<String, String> all = new TreeMap<>(kafka);
+        all.put(NUM_STREAM_THREADS, Integer.toString(streamThreads));
+        all.put(DIRECTIONS_MAX_MESSAGE_BYTES, Integer.toString(directionsMaxMessageBytes));
+        all.put(NO_DIRECTIONS_POLICY, noDirectionsPolicy.value());
+        all.put(HTTP_PORT, Integer.toString(httpPort));
+        all.put(HTTP_BIND_ADDRESS, httpBindAddress);
+        all.put(METRICS_TENANT_ALLOWLIST, String.join(",", tenantAllowlist));
+        all.put(METRICS_ROUTE_ALLOWLIST, String.join(",", routeAllowlist));
+        for (TopicSettings t : topics.values()) {
+            all.put(topicKey(t.id(), "name"), t.name());
+            all.put(topicKey(t.id(), "partitions"), Integer.toString(t.partitions()));
+            all.put(topicKey(t.id(), "replication.factor"), Short.toString(t.replicationFactor()));
+            t.configs().forEach((ck, cv) -> all.put(topicKey(t.id(), "config." + ck), cv));
+        }
+        StringBuilder sb = new StringBuilder();
+        all.forEach((k, v) -> sb.append(k).append('=').append(isSecret(k) ? "[hidden]" : v).append('\n'));
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "MonitorConfig{\n" + describe() + "}";
+    }
+
+    // ---- parsing ----
+
+    private static Map<String, String> defaultLayer() {
+        Map<String, String> d = new HashMap<>();
+        d.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS);
+        d.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+        d.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        d.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(DEFAULT_STREAM_THREADS));
+        d.put(DIRECTIONS_MAX_MESSAGE_BYTES, Integer.toString(DEFAULT_DIRECTIONS_MAX_MESSAGE_BYTES));
+        d.put(NO_DIRECTIONS_POLICY, NoDirectionsPolicy.DLQ.value());
+        d.put(HTTP_PORT, Integer.toString(DEFAULT_HTTP_PORT));
+        d.put(HTTP_BIND_ADDRESS, DEFAULT_HTTP_BIND_ADDRESS);
+        d.put(METRICS_TENANT_ALLOWLIST, "");
+        d.put(METRICS_ROUTE_ALLOWLIST, "");
+        for (TopicId t : TopicId.values()) {
+            d.put(topicKey(t, "name"), t.defaultName());
+            d.put(topicKey(t, "partitions"), Integer.toString(t.defaultPartitions()));
+            d.put(topicKey(t, "replication.factor"), "-1");
+            if (t != TopicId.DIRECTIONS) {
+                d.put(topicKey(t, "retention.ms"), Long.toString(DEFAULT_RETENTION_MS.get(t)));
+            }
+        }
+        return d;
+    }
+
+    /** Checks monitor keys and rewrites the monitor aliases of Kafka keys to the Kafka keys. */
+    private static Map<String, String> normalise(Map<String, String> layer, String source) {
+        Map<String, String> out = new HashMap<>();
+        List<String> unknown = new ArrayList<>();
+        layer.forEach((k, v) -> {
+            if (k == null || v == null) {
+                throw new IllegalArgumentException("null key or value in " + source + ": " + k);
+            }
+            String key = k.trim();
+            if (key.startsWith(PREFIX)) {
+                if (!KNOWN_KEYS.contains(key)) {
+                    unknown.add(key);
+                    return;
+                }
+                out.put(KAFKA_ALIASES.getOrDefault(key, key), v.trim());
+            } else {
+                out.put(key, v.trim());
+            }
+        });
+        if (!unknown.isEmpty()) {
+            Collections.sort(unknown);
+            throw new IllegalArgumentException("unknown monitor setting(s) in " + source + ": " + unknown
+                    + " (known: " + KNOWN_KEYS + ")");
+        }
+        return out;
+    }
+
+    private static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> out = new HashMap<>();
+        List<String> unknown = new ArrayList<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith(MONITOR_ENV_PREFIX)) {
+                if (name.equals(CONFIG_FILE_ENV)) {
+                    return;
+                }
+                String key = MONITOR_ENV_NAMES.get(name);
+                if (key == null) {
+                    unknown.add(name);
+                } else {
+                    out.put(key, value);
+                }
+            } else if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length()) {
+                String key = name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                if (isKafkaKey(key)) {
+                    out.put(key, value);
+                }
+            }
+        });
+        if (!unknown.isEmpty()) {
+            Collections.sort(unknown);
+            throw new IllegalArgumentException("unknown environment variable(s) " + unknown + "; known: "
+                    + new TreeMap<>(MONITOR_ENV_NAMES).keySet() + " and " + CONFIG_FILE_ENV);
+        }
+        return out;
+    }
+
+    private static boolean isKafkaKey(String key) {
+        if (KAFKA_NAMES.contains(key)) {
+            return true;
+        }
+        for (String prefix : KAFKA_PREFIXES) {
+            if (key.startsWith(prefix) && key.length() > prefix.length()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+        }
+        Map<String, String> out = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+        return out;
+    }
+
+    private static String parseGuarantee(String value) {
+        String v = value == null ? "" : value.trim();
+        if (v.equals(StreamsConfig.EXACTLY_ONCE_V2) || v.equals(StreamsConfig.AT_LEAST_ONCE)) {
+            return v;
+        }
+        throw new IllegalArgumentException("processing.guarantee must be " + StreamsConfig.EXACTLY_ONCE_V2
+                + " (default) or " + StreamsConfig.AT_LEAST_ONCE + ", got '" + value + "'");
+    }
+
+    private static String require(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException(key + " must not be empty");
+        }
+        return v.trim();
+    }
+
+    private static int parseInt(Map<String, String> m, String key, int min, int max) {
+        long v = parseLong(m, key, min, max);
+        return (int) v;
+    }
+
+    private static long parseLong(Map<String, String> m, String key, long min, long max) {
+        String s = require(m, key);
+        long v;
+        try {
+            v = Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, got '" + s + "'");
+        }
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", got " + v);
+        }
+        return v;
+    }
+
+    private static Set<String> parseList(String s) {
+        Set<String> out = new LinkedHashSet<>();
+        if (s != null) {
+            for (String part : s.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        }
+        return Collections.unmodifiableSet(out);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.refusalmonitor.monitor.kafka;
+
+import java.util.Objects;
+
+import dev.refusalmonitor.monitor.config.MonitorConfig;
+import dev.refusalmonitor.monitor.config.TopicId;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every topic of the monitor with its configured name and serdes. Keys are request ids (UTF-8
+ * strings) except on the directions topic, whose key is the model/layer-set key (also a string).
+ * Values are raw bytes here; the topology swaps in typed (protobuf) serdes with
+ * {@link Topic#withValueSerde(Serde)} so names still come from one place.
+ *
+ * <p>Store names are constants here too, so the topology and its tests share them.
+ */
+public record Topics(
+        Topic<String, byte[]> hiddenStates,
+        Topic<String, byte[]> safetyScores,
+        Topic<String, byte[]> hiddenStatesDlq,
+        Topic<String, byte[]> hiddenStatesRetry,
+        Topic<String, byte[]> directions,
+        Topic<String, byte[]> trainingSamples,
+        Topic<String, byte[]> drift) {
+
+    /** Name of the global store holding the latest direction set per key. */
+    public static final String DIRECTIONS_STORE = "directions-store";
+
+    public Topics {
+        Objects.requireNonNull(hiddenStates);
+        Objects.requireNonNull(safetyScores);
+        Objects.requireNonNull(hiddenStatesDlq);
+        Objects.requireNonNull(hiddenStatesRetry);
+        Objects.requireNonNull(directions);
+        Objects.requireNonNull(trainingSamples);
+        Objects.requireNonNull(drift);
+    }
+
+    /** The topics named by the configuration, with String keys and byte[] values. */
+    public static Topics from(MonitorConfig config) {
+        return new Topics(
+                bytes(config, TopicId.HIDDEN_STATES),
+                bytes(config, TopicId.SAFETY_SCORES),
+                bytes(config, TopicId.HIDDEN_STATES_DLQ),
+                bytes(config, TopicId.HIDDEN_STATES_RETRY),
+                bytes(config, TopicId.DIRECTIONS),
+                bytes(config, TopicId.TRAINING_SAMPLES),
+                bytes(config, TopicId.DRIFT));
+    }
+
+    /** The topic of one role. */
+    public Topic<String, byte[]> get(TopicId id) {
+        return switch (id) {
+            case HIDDEN_STATES -> hiddenStates;
+            case SAFETY_SCORES -> safetyScores;
+            case HIDDEN_STATES_DLQ -> hiddenStatesDlq;
+            case HIDDEN_STATES_RETRY -> hiddenStatesRetry;
+            case DIRECTIONS -> directions;
+            case TRAINING_SAMPLES -> trainingSamples;
+            case DRIFT -> drift;
+        };
+    }
+
+    private static Topic<String, byte[]> bytes(MonitorConfig config, TopicId id) {
+        return new Topic<>(config.topic(id).name(), Serdes.String(), Serdes.ByteArray());
+    }
+}

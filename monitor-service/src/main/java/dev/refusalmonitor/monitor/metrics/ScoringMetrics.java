@@ -1,0 +1,174 @@
+package dev.refusalmonitor.monitor.metrics;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * Per-record scoring metrics (names in {@link MetricNames}): records by outcome and model, DLQ records
+ * by reason, flagged records by model, the per-record processing latency, and bucketed score
+ * distributions. Meters per model are created on first use and cached, so the hot path does a map
+ * lookup and an atomic add.
+ *
+ * <p>Call {@link #bindTo(MeterRegistry)} once before recording; recording before binding throws.
+ */
+public final class ScoringMetrics implements MeterBinder {
+
+    private final Iterable<Tag> extraTags;
+    private volatile MeterRegistry registry;
+    private final Map<DlqReason, Counter> dlqByReason = new EnumMap<>(DlqReason.class);
+    private final Map<String, ModelMeters> byModel = new ConcurrentHashMap<>();
+
+    public ScoringMetrics() {
+        this(Tags.empty());
+    }
+
+    /** @param extraTags tags added to every meter (e.g. an instance id) */
+    public ScoringMetrics(Iterable<Tag> extraTags) {
+        this.extraTags = extraTags;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        for (DlqReason r : DlqReason.values()) {
+            // Registered up front so every reason exports 0 and rate() alerts work from the start.
+            dlqByReason.put(r, Counter.builder(MetricNames.DLQ)
+                    .description("Hidden-state records sent to the dead-letter topic, by reason")
+                    .tags(extraTags).tag(MetricNames.TAG_REASON, r.tag())
+                    .register(registry));
+        }
+        this.registry = registry;
+    }
+
+    /** Counts one scored record for the model and records its processing latency. */
+    public void recordScored(String model, long elapsedNanos) {
+        ModelMeters m = meters(model);
+        m.scored.increment();
+        m.latency.record(elapsedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts one record sent to the DLQ ({@code model} may be null when the record did not decode). */
+    public void recordDlq(String model, DlqReason reason) {
+        meters(model).dlq.increment();
+        dlqByReason.get(reason).increment();
+    }
+
+    /** Counts one scored record that was flagged. */
+    public void recordFlagged(String model) {
+        meters(model).flagged.increment();
+    }
+
+    /** Adds one value of a score to its histogram; NaN is ignored (scores never carry NaN by contract). */
+    public void recordScore(String model, ScoreKind kind, double value) {
+        if (Double.isNaN(value)) {
+            return;
+        }
+        meters(model).histograms.get(kind).record(value);
+    }
+
+    private ModelMeters meters(String model) {
+        MeterRegistry r = registry;
+        if (r == null) {
+            throw new IllegalStateException("ScoringMetrics is not bound to a registry");
+        }
+        String tag = modelTag(model);
+        return byModel.computeIfAbsent(tag, t -> new ModelMeters(r, extraTags, t));
+    }
+
+    /** The model tag value: the id as given, or {@value MetricNames#UNKNOWN} when missing. */
+    static String modelTag(String model) {
+        return model == null || model.isBlank() ? MetricNames.UNKNOWN : model;
+    }
+
+    private static final class ModelMeters {
+        final Counter scored;
+        final Counter dlq;
+        final Counter flagged;
+        final Timer latency;
+        final Map<ScoreKind, BucketHistogram> histograms = new EnumMap<>(ScoreKind.class);
+
+        ModelMeters(MeterRegistry registry, Iterable<Tag> extra, String model) {
+            Tags tags = Tags.of(extra).and(MetricNames.TAG_MODEL, model);
+            scored = Counter.builder(MetricNames.RECORDS)
+                    .description("Hidden-state records handled, by outcome")
+                    .tags(tags).tag(MetricNames.TAG_OUTCOME, MetricNames.OUTCOME_SCORED).register(registry);
+            dlq = Counter.builder(MetricNames.RECORDS)
+                    .description("Hidden-state records handled, by outcome")
+                    .tags(tags).tag(MetricNames.TAG_OUTCOME, MetricNames.OUTCOME_DLQ).register(registry);
+            flagged = Counter.builder(MetricNames.FLAGGED)
+                    .description("Scored records flagged as harmful or about to refuse")
+                    .tags(tags).register(registry);
+            latency = Timer.builder(MetricNames.SCORING)
+                    .description("Processing time of one hidden-state record, decode and scoring")
+                    .tags(tags)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(1_000))
+                    .maximumExpectedValue(Duration.ofSeconds(1))
+                    .register(registry);
+            for (ScoreKind k : ScoreKind.values()) {
+                histograms.put(k, new BucketHistogram(registry, tags.and(MetricNames.TAG_SCORE, k.tag()), k.bounds()));
+            }
+        }
+    }
+
+    /**
+     * A cumulative-bucket histogram exported as one counter per {@code le}. Each record increments one
+     * slot (O(log buckets)); the exported counter for bound i sums slots 0..i at scrape time.
+     */
+    static final class BucketHistogram {
+        private final double[] bounds;
+        private final AtomicLongArray slots;
+
+        BucketHistogram(MeterRegistry registry, Tags tags, double[] bounds) {
+            this.bounds = bounds;
+            this.slots = new AtomicLongArray(bounds.length + 1);
+            for (int i = 0; i <= bounds.length; i++) {
+                final int upTo = i;
+                String le = i == bounds.length ? "+Inf" : formatBound(bounds[i]);
+                FunctionCounter.builder(MetricNames.SCORE_BUCKETS, this, h -> h.cumulative(upTo))
+                        .description("Score values at or below the le bound, by score and model")
+                        .tags(tags).tag(MetricNames.TAG_LE, le)
+                        .register(registry);
+            }
+        }
+
+        void record(double v) {
+            int lo = 0;
+            int hi = bounds.length;
+            // First bound >= v; bounds.length is the +Inf slot.
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (bounds[mid] >= v) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            slots.incrementAndGet(lo);
+        }
+
+        double cumulative(int upTo) {
+            long sum = 0;
+            for (int i = 0; i <= upTo; i++) {
+                sum += slots.get(i);
+            }
+            return sum;
+        }
+
+        private static String formatBound(double b) {
+            // Prometheus style: 1.0, 0.05, -256.0
+            return Double.toString(b);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.refusalmonitor.monitor.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The exported Prometheus names are the contract with deploy/ rules and Grafana panels. */
+class MetricsExportTest {
+
+    private MockClock clock;
+    private PrometheusMeterRegistry registry;
+    private ScoringMetrics scoring;
+    private DirectionSetMetrics directions;
+
+    @BeforeEach
+    void bind() {
+        clock = new MockClock();
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new io.prometheus.metrics.model.registry.PrometheusRegistry(), clock);
+        scoring = new ScoringMetrics();
+        scoring.bindTo(registry);
+        directions = new DirectionSetMetrics(Tags.empty(), clock);
+        directions.bindTo(registry);
+    }
+
+    @Test
+    void shouldExportRecordCountersByOutcomeAndModel() {
+        scoring.recordScored("llama-3-8b", 250_000);
+        scoring.recordScored("llama-3-8b", 350_000);
+        scoring.recordDlq("llama-3-8b", DlqReason.DIMENSION_MISMATCH);
+        scoring.recordDlq(null, DlqReason.DECODE_ERROR);
+        scoring.recordFlagged("llama-3-8b");
+        String text = registry.scrape();
+        assertEquals(2.0, value(text, "refusal_monitor_records_total{model=\"llama-3-8b\",outcome=\"scored\"}"));
+        assertEquals(1.0, value(text, "refusal_monitor_records_total{model=\"llama-3-8b\",outcome=\"dlq\"}"));
+        assertEquals(1.0, value(text, "refusal_monitor_records_total{model=\"unknown\",outcome=\"dlq\"}"));
+        assertEquals(1.0, value(text, "refusal_monitor_dlq_total{reason=\"dimension_mismatch\"}"));
+        assertEquals(1.0, value(text, "refusal_monitor_dlq_total{reason=\"decode_error\"}"));
+        assertEquals(0.0, value(text, "refusal_monitor_dlq_total{reason=\"no_directions\"}"), "every reason exported from the start");
+        assertEquals(1.0, value(text, "refusal_monitor_flagged_total{model=\"llama-3-8b\"}"));
+        assertEquals(2.0, value(text, "refusal_monitor_scoring_seconds_count{model=\"llama-3-8b\"}"));
+        assertEquals(600e-6, value(text, "refusal_monitor_scoring_seconds_sum{model=\"llama-3-8b\"}"), 1e-12);
+        assertTrue(text.contains("refusal_monitor_scoring_seconds_bucket{model=\"llama-3-8b\",le=\"+Inf\"} 2"), text);
+    }
+
+    @Test
+    void shouldExportScoreHistogramsWithSignedBuckets() {
+        scoring.recordScore("m", ScoreKind.PROBE_PROBABILITY, 0.97);
+        scoring.recordScore("m", ScoreKind.PROBE_PROBABILITY, 0.02);
+        scoring.recordScore("m", ScoreKind.MAHALANOBIS_REFUSAL, -3.0);
+        scoring.recordScore("m", ScoreKind.MAHALANOBIS_REFUSAL, 0.0);
+        scoring.recordScore("m", ScoreKind.MAHALANOBIS_REFUSAL, 1000.0);
+        scoring.recordScore("m", ScoreKind.CAST_SIMILARITY, -0.25);
+        scoring.recordScore("m", ScoreKind.MAHALANOBIS_OOD, Double.NaN);
+        String text = registry.scrape();
+        String p = "refusal_monitor_score_buckets_total{le=\"%s\",model=\"m\",score=\"%s\"}";
+        assertEquals(1.0, value(text, String.format(p, "0.05", "probe_probability")));
+        assertEquals(1.0, value(text, String.format(p, "0.95", "probe_probability")));
+        assertEquals(2.0, value(text, String.format(p, "1.0", "probe_probability")));
+        assertEquals(0.0, value(text, String.format(p, "-4.0", "mahalanobis_refusal")));
+        assertEquals(1.0, value(text, String.format(p, "-2.0", "mahalanobis_refusal")));
+        assertEquals(2.0, value(text, String.format(p, "0.0", "mahalanobis_refusal")));
+        assertEquals(2.0, value(text, String.format(p, "256.0", "mahalanobis_refusal")));
+        assertEquals(3.0, value(text, String.format(p, "+Inf", "mahalanobis_refusal")));
+        assertEquals(0.0, value(text, String.format(p, "-0.3", "cast_similarity")));
+        assertEquals(1.0, value(text, String.format(p, "-0.2", "cast_similarity")));
+        assertEquals(0.0, value(text, String.format(p, "+Inf", "mahalanobis_ood")), "NaN is not counted");
+    }
+
+    @Test
+    void shouldExportDirectionVersionAgeAndRejections() {
+        clock.add(1_000_000, TimeUnit.MILLISECONDS);
+        Instant created = Instant.ofEpochMilli(clock.wallTime() - 90_000);
+        directions.directionsLoaded("m", 7, created);
+        directions.rejected(DirectionsRejectReason.CHECKSUM_MISMATCH);
+        String text = registry.scrape();
+        assertEquals(7.0, value(text, "refusal_monitor_directions_version{model=\"m\"}"));
+        assertEquals(90.0, value(text, "refusal_monitor_directions_age_seconds{model=\"m\"}"), 1e-9);
+        assertEquals(1.0, value(text, "refusal_monitor_directions_rejected_total{reason=\"checksum_mismatch\"}"));
+        clock.add(30, TimeUnit.SECONDS);
+        assertEquals(120.0, value(registry.scrape(), "refusal_monitor_directions_age_seconds{model=\"m\"}"), 1e-9);
+        directions.directionsLoaded("m", 8, Instant.ofEpochMilli(clock.wallTime()));
+        text = registry.scrape();
+        assertEquals(8.0, value(text, "refusal_monitor_directions_version{model=\"m\"}"));
+        assertEquals(0.0, value(text, "refusal_monitor_directions_age_seconds{model=\"m\"}"), 1e-9);
+        assertEquals(1, directions.modelsWithDirections());
+    }
+
+    @Test
+    void shouldExportEveryNameListedInMetricNames() {
+        scoring.recordScored("m", 1000);
+        scoring.recordFlagged("m");
+        scoring.recordScore("m", ScoreKind.PROBE_PROBABILITY, 0.5);
+        directions.directionsLoaded("m", 1, Instant.ofEpochMilli(clock.wallTime()));
+        MetricSnapshots snapshots = registry.getPrometheusRegistry().scrape();
+        String text = registry.scrape();
+        for (String name : MetricNames.PROMETHEUS_NAMES) {
+            assertTrue(Pattern.compile("(?m)^" + Pattern.quote(name) + "(_bucket|_count|_sum|_max)?\\{").matcher(text).find(),
+                    "not exported: " + name);
+        }
+        assertTrue(snapshots.size() >= MetricNames.PROMETHEUS_NAMES.size());
+    }
+
+    @Test
+    void shouldBoundTenantAndRouteTagsByAllowlist() {
+        TagAllowlist tenants = new TagAllowlist(Set.of("acme"));
+        assertEquals("acme", tenants.tagValue("acme"));
+        assertEquals("other", tenants.tagValue("request-123"));
+        assertEquals("unknown", tenants.tagValue(null));
+        assertEquals("unknown", tenants.tagValue(" "));
+        assertEquals("other", new TagAllowlist(Set.of()).tagValue("acme"));
+    }
+
+    @Test
+    void shouldRefuseToRecordBeforeBinding() {
+        assertThrows(IllegalStateException.class, () -> new ScoringMetrics().recordScored("m", 1));
+        assertThrows(IllegalStateException.class, () -> new DirectionSetMetrics().rejected(DirectionsRejectReason.INVALID));
+    }
+
+    @Test
+    void shouldExportJvmMetricsFromMonitorMetrics() {
+        try (MonitorMetrics m = new MonitorMetrics()) {
+            m.bind(new ScoringMetrics()).recordScored("m", 10);
+            String text = m.scrape();
+            assertTrue(text.contains("jvm_memory_used_bytes"), "JVM binders bound");
+            assertTrue(text.contains("process_uptime_seconds"));
+            assertTrue(text.contains("refusal_monitor_records_total{model=\"m\",outcome=\"scored\"} 1"));
+        }
+    }
+
+    /** The sample value of an exact series line in Prometheus text format; fails when absent. */
+    static double value(String text, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
+        if (!m.find()) {
+            throw new AssertionError("series not exported: " + series + "\n" + text);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+}
