@@ -26,7 +26,7 @@ public final class MetricNames {
     /** Counter: records handled, by {@link #TAG_OUTCOME} and {@link #TAG_MODEL}. Prometheus: {@value #PROM_RECORDS}. */
     public static final String RECORDS = PREFIX + ".records";
     public static final String PROM_RECORDS = "refusal_monitor_records_total";
-    /** Counter: records sent to the DLQ, by {@link #TAG_REASON} ({@link DlqReason}). Prometheus: {@value #PROM_DLQ}. */
+    /** Counter: records sent to the DLQ, by {@link #TAG_REASON} (the dead-letter reason, see {@link #reasonTag}). Prometheus: {@value #PROM_DLQ}. */
     public static final String DLQ = PREFIX + ".dlq";
     public static final String PROM_DLQ = "refusal_monitor_dlq_total";
     /** Counter: scored records flagged as harmful/refusal, by {@link #TAG_MODEL}. Prometheus: {@value #PROM_FLAGGED}. */
@@ -86,4 +86,12 @@ public final class MetricNames {
      * JVM binders add {@code jvm_*}, {@code process_*}, {@code system_*}.
      */
     public static final String KAFKA_STREAMS_PREFIX = "kafka_";
+
+    /**
+     * The {@code reason} tag of a dead-letter reason: the Protobuf enum name without its prefix, lower case
+     * ({@code DEAD_LETTER_REASON_NON_FINITE} → {@code non_finite}). One fixed set, shared with the DLQ records.
+     */
+    public static String reasonTag(dev.refusalmonitor.schemas.v1.DeadLetterReason reason) {
+        return reason.name().substring("DEAD_LETTER_REASON_".length()).toLowerCase(java.util.Locale.ROOT);
+    }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,7 +28,7 @@ public final class ScoringMetrics implements MeterBinder {
 
     private final Iterable<Tag> extraTags;
     private volatile MeterRegistry registry;
-    private final Map<DlqReason, Counter> dlqByReason = new EnumMap<>(DlqReason.class);
+    private final Map<DeadLetterReason, Counter> dlqByReason = new EnumMap<>(DeadLetterReason.class);
     private final Map<String, ModelMeters> byModel = new ConcurrentHashMap<>();
 
     public ScoringMetrics() {
@@ -41,11 +42,12 @@ public final class ScoringMetrics implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        for (DlqReason r : DlqReason.values()) {
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            if (r == DeadLetterReason.DEAD_LETTER_REASON_UNSPECIFIED || r == DeadLetterReason.UNRECOGNIZED) continue;
             // Registered up front so every reason exports 0 and rate() alerts work from the start.
             dlqByReason.put(r, Counter.builder(MetricNames.DLQ)
                     .description("Hidden-state records sent to the dead-letter topic, by reason")
-                    .tags(extraTags).tag(MetricNames.TAG_REASON, r.tag())
+                    .tags(extraTags).tag(MetricNames.TAG_REASON, MetricNames.reasonTag(r))
                     .register(registry));
         }
         this.registry = registry;
@@ -59,7 +61,7 @@ public final class ScoringMetrics implements MeterBinder {
     }
 
     /** Counts one record sent to the DLQ ({@code model} may be null when the record did not decode). */
-    public void recordDlq(String model, DlqReason reason) {
+    public void recordDlq(String model, DeadLetterReason reason) {
         meters(model).dlq.increment();
         dlqByReason.get(reason).increment();
     }

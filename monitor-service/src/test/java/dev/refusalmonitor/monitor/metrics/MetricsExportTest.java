@@ -1,5 +1,7 @@
 package dev.refusalmonitor.monitor.metrics;
 
+import dev.refusalmonitor.schemas.v1.DeadLetterReason;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,15 +42,15 @@ class MetricsExportTest {
     void shouldExportRecordCountersByOutcomeAndModel() {
         scoring.recordScored("llama-3-8b", 250_000);
         scoring.recordScored("llama-3-8b", 350_000);
-        scoring.recordDlq("llama-3-8b", DlqReason.DIMENSION_MISMATCH);
-        scoring.recordDlq(null, DlqReason.DECODE_ERROR);
+        scoring.recordDlq("llama-3-8b", DeadLetterReason.DEAD_LETTER_REASON_DIMENSION_MISMATCH);
+        scoring.recordDlq(null, DeadLetterReason.DEAD_LETTER_REASON_MALFORMED);
         scoring.recordFlagged("llama-3-8b");
         String text = registry.scrape();
         assertEquals(2.0, value(text, "refusal_monitor_records_total{model=\"llama-3-8b\",outcome=\"scored\"}"));
         assertEquals(1.0, value(text, "refusal_monitor_records_total{model=\"llama-3-8b\",outcome=\"dlq\"}"));
         assertEquals(1.0, value(text, "refusal_monitor_records_total{model=\"unknown\",outcome=\"dlq\"}"));
         assertEquals(1.0, value(text, "refusal_monitor_dlq_total{reason=\"dimension_mismatch\"}"));
-        assertEquals(1.0, value(text, "refusal_monitor_dlq_total{reason=\"decode_error\"}"));
+        assertEquals(1.0, value(text, "refusal_monitor_dlq_total{reason=\"malformed\"}"));
         assertEquals(0.0, value(text, "refusal_monitor_dlq_total{reason=\"no_directions\"}"), "every reason exported from the start");
         assertEquals(1.0, value(text, "refusal_monitor_flagged_total{model=\"llama-3-8b\"}"));
         assertEquals(2.0, value(text, "refusal_monitor_scoring_seconds_count{model=\"llama-3-8b\"}"));

@@ -1,0 +1,120 @@
+package dev.refusalmonitor.monitor.app;
+
+import dev.refusalmonitor.monitor.config.MonitorConfig;
+import dev.refusalmonitor.monitor.http.HttpEndpoints;
+import dev.refusalmonitor.monitor.http.StreamsHealth;
+import dev.refusalmonitor.monitor.kafka.TopicProvisioner;
+import dev.refusalmonitor.monitor.kafka.Topics;
+import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
+import dev.refusalmonitor.monitor.metrics.MonitorMetrics;
+import dev.refusalmonitor.monitor.metrics.ScoringMetrics;
+import dev.refusalmonitor.monitor.stream.DirectionRegistry;
+import dev.refusalmonitor.monitor.stream.ScoreListener;
+import dev.refusalmonitor.monitor.stream.ScoringTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The running monitor: topics provisioned, the scoring topology in a {@link KafkaStreams} instance, metrics and the
+ * HTTP endpoints. {@code run} and {@code demo} both start exactly this.
+ */
+public final class MonitorApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorApp.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final MonitorConfig config;
+    private final MonitorMetrics metrics;
+    private final DirectionRegistry registry;
+    private final KafkaStreams streams;
+    private final StreamsHealth health;
+    private final HttpEndpoints http;
+
+    private MonitorApp(MonitorConfig config, MonitorMetrics metrics, DirectionRegistry registry, KafkaStreams streams,
+                       StreamsHealth health, HttpEndpoints http) {
+        this.config = config;
+        this.metrics = metrics;
+        this.registry = registry;
+        this.streams = streams;
+        this.health = health;
+        this.http = http;
+    }
+
+    /**
+     * Provisions missing topics, builds the topology and starts it with the HTTP endpoints.
+     *
+     * @param listener sees every outcome (drift tracking, the demo's summary); {@link ScoreListener#NONE} for none
+     */
+    public static MonitorApp start(MonitorConfig config, ScoreListener listener) {
+        LOG.info("starting monitor: {}", config.describe());
+        try (Admin admin = Admin.create(config.adminProperties())) {
+            TopicProvisioner.Result r = new TopicProvisioner(admin, Duration.ofSeconds(60)).provision(config.topics());
+            if (!r.created().isEmpty()) LOG.info("created topics {}", r.created());
+            r.warnings().forEach(LOG::warn);
+        }
+        MonitorMetrics metrics = new MonitorMetrics();
+        ScoringMetrics scoring = metrics.bind(new ScoringMetrics());
+        DirectionSetMetrics directionMetrics = metrics.bind(new DirectionSetMetrics());
+        DirectionRegistry registry = new DirectionRegistry(directionMetrics, Clock.systemUTC());
+        Topology topology = ScoringTopology.build(Topics.from(config),
+                new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listener, Clock.systemUTC()));
+        KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
+        StreamsHealth health = new StreamsHealth(streams::state, registry::size);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; shutting the client down", e);
+            health.recordFailure(e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        metrics.bindKafkaStreams(streams);
+        HttpEndpoints http;
+        try {
+            http = HttpEndpoints.start(config.httpBindAddress(), config.httpPort(), metrics.registry(),
+                    health::liveness, health::readiness);
+        } catch (java.io.IOException | RuntimeException e) {
+            streams.close(CLOSE_TIMEOUT);
+            metrics.close();
+            throw new IllegalStateException("cannot serve HTTP on " + config.httpBindAddress() + ":" + config.httpPort()
+                    + ": " + e.getMessage(), e);
+        }
+        streams.start();
+        LOG.info("monitor started; metrics at {}metrics", http.baseUri());
+        return new MonitorApp(config, metrics, registry, streams, health, http);
+    }
+
+    public MonitorConfig config() {
+        return config;
+    }
+
+    public DirectionRegistry registry() {
+        return registry;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public StreamsHealth health() {
+        return health;
+    }
+
+    public HttpEndpoints http() {
+        return http;
+    }
+
+    public MonitorMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public void close() {
+        if (!streams.close(CLOSE_TIMEOUT)) LOG.warn("Kafka Streams did not close within {}", CLOSE_TIMEOUT);
+        http.close();
+        metrics.close();
+    }
+}

@@ -1,0 +1,111 @@
+package dev.refusalmonitor.monitor.stream;
+
+import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.math.score.DirectionSetScorer;
+import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
+import dev.refusalmonitor.monitor.metrics.DirectionsRejectReason;
+import dev.refusalmonitor.schemas.DirectionSetCodec;
+import dev.refusalmonitor.schemas.InvalidDirectionSetException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The direction sets in force, one per model, shared by the global-store updater (writer) and every stream thread
+ * (readers). A reader takes one {@link LoadedDirections} reference per record, so a record is always scored with a
+ * single version; a new version replaces the reference atomically and is used from the next record on.
+ *
+ * <p>A set is accepted only when it validates (checksum, fields, dimensions) and its version is newer than the one
+ * in force; otherwise it is rejected with a logged reason and a metric, and the previous version stays.
+ */
+public final class DirectionRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectionRegistry.class);
+
+    /** What {@link #offer} did. */
+    public enum Outcome { ACCEPTED, UNCHANGED, REJECTED }
+
+    private final Map<String, LoadedDirections> byModel = new ConcurrentHashMap<>();
+    private final DirectionSetMetrics metrics;
+    private final Clock clock;
+
+    public DirectionRegistry(DirectionSetMetrics metrics, Clock clock) {
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** The set in force for {@code modelId}, or null. */
+    public LoadedDirections get(String modelId) {
+        return byModel.get(modelId);
+    }
+
+    public Optional<LoadedDirections> find(String modelId) {
+        return Optional.ofNullable(byModel.get(modelId));
+    }
+
+    public int size() {
+        return byModel.size();
+    }
+
+    public Map<String, LoadedDirections> snapshot() {
+        return Map.copyOf(byModel);
+    }
+
+    /**
+     * Validates a sealed set read from the directions topic under {@code key} and puts it in force when newer.
+     * Called by the single global-store thread.
+     */
+    public Outcome offer(String key, byte[] sealed) {
+        DirectionSetModel set;
+        try {
+            set = DirectionSetCodec.open(sealed);
+        } catch (InvalidDirectionSetException e) {
+            DirectionsRejectReason reason = switch (e.reason()) {
+                case CORRUPT -> DirectionsRejectReason.DECODE_ERROR;
+                case CHECKSUM_MISMATCH -> DirectionsRejectReason.CHECKSUM_MISMATCH;
+                default -> DirectionsRejectReason.INVALID;
+            };
+            return reject(key, reason, e.reason() + ": " + e.getMessage());
+        }
+        if (key != null && !key.equals(set.modelId()))
+            return reject(key, DirectionsRejectReason.INVALID,
+                    "record key '" + key + "' differs from the set's model id '" + set.modelId() + "'");
+        LoadedDirections current = byModel.get(set.modelId());
+        if (current != null && set.version() == current.version()
+                && set.createdAtUnixMs() == current.set().createdAtUnixMs()) {
+            return Outcome.UNCHANGED; // the same set read again (restore, duplicate publish)
+        }
+        if (current != null && set.version() <= current.version())
+            return reject(key, DirectionsRejectReason.STALE_VERSION, "version " + set.version()
+                    + " is not newer than version " + current.version() + " in force");
+        DirectionSetScorer scorer;
+        try {
+            scorer = new DirectionSetScorer(set);
+        } catch (RuntimeException e) {
+            return reject(key, DirectionsRejectReason.INVALID, "cannot build a scorer: " + e.getMessage());
+        }
+        Instant now = clock.instant();
+        byModel.put(set.modelId(), new LoadedDirections(set, scorer, now));
+        metrics.directionsLoaded(set.modelId(), set.version(), Instant.ofEpochMilli(set.createdAtUnixMs()));
+        LOG.info("directions for model '{}' now at version {} (d = {}, scoring layer {}, previous {})", set.modelId(),
+                set.version(), set.dim(), set.scoringLayer(), current == null ? "none" : current.version());
+        return Outcome.ACCEPTED;
+    }
+
+    /** A tombstone on the directions topic withdraws the model's set. */
+    public void remove(String modelId) {
+        if (byModel.remove(modelId) != null) LOG.warn("directions for model '{}' withdrawn (tombstone)", modelId);
+    }
+
+    private Outcome reject(String key, DirectionsRejectReason reason, String why) {
+        metrics.rejected(reason);
+        LoadedDirections current = key == null ? null : byModel.get(key);
+        LOG.warn("rejected a direction set for key '{}' ({}): {}; {}", key, reason.tag(), why,
+                current == null ? "no set in force" : "version " + current.version() + " stays in force");
+        return Outcome.REJECTED;
+    }
+}
