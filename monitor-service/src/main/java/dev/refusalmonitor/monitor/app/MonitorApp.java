@@ -35,9 +35,11 @@ public final class MonitorApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final StreamsHealth health;
     private final HttpEndpoints http;
+    private final java.util.concurrent.CountDownLatch stopped;
 
     private MonitorApp(MonitorConfig config, MonitorMetrics metrics, DirectionRegistry registry, KafkaStreams streams,
-                       StreamsHealth health, HttpEndpoints http) {
+                       StreamsHealth health, HttpEndpoints http, java.util.concurrent.CountDownLatch stopped) {
+        this.stopped = stopped;
         this.config = config;
         this.metrics = metrics;
         this.registry = registry;
@@ -71,6 +73,11 @@ public final class MonitorApp implements AutoCloseable {
             health.recordFailure(e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams {} -> {}", before, now);
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) stopped.countDown();
+        });
         metrics.bindKafkaStreams(streams);
         HttpEndpoints http;
         try {
@@ -84,7 +91,7 @@ public final class MonitorApp implements AutoCloseable {
         }
         streams.start();
         LOG.info("monitor started; metrics at {}metrics", http.baseUri());
-        return new MonitorApp(config, metrics, registry, streams, health, http);
+        return new MonitorApp(config, metrics, registry, streams, health, http, stopped);
     }
 
     public MonitorConfig config() {
@@ -109,6 +116,16 @@ public final class MonitorApp implements AutoCloseable {
 
     public MonitorMetrics metrics() {
         return metrics;
+    }
+
+    /** Blocks until Kafka Streams stops (closed, or failed: then {@link #failed()} is true). */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** True when Kafka Streams went to ERROR. */
+    public boolean failed() {
+        return streams.state() == KafkaStreams.State.ERROR;
     }
 
     @Override

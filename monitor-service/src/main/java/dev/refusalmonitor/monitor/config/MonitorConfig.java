@@ -339,6 +339,8 @@ public final class MonitorConfig {
         Properties p = new Properties();
         p.putAll(kafka);
         p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        // The directions loader handles bad sets itself; opt in to the 5.0 behaviour (and silence its warning).
+        p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
         return p;
     }

@@ -76,6 +76,8 @@ public final class DirectionFitter {
      */
     public static Result fit(LabelledLayers data, LabelledLayers holdout, Options o) {
         long t0 = System.nanoTime();
+        Consumer<String> userProgress = o.progress();
+        Consumer<String> progress = msg -> userProgress.accept(String.format("[%6.1fs] %s", (System.nanoTime() - t0) / 1e9, msg));
         requireRows("harmful", data.nHarmful(), o.minPerClass());
         requireRows("harmless", data.nHarmless(), o.minPerClass());
         int d = data.d(), nLayers = data.layerCount();
@@ -116,7 +118,7 @@ public final class DirectionFitter {
         Object[] evalFigures = new Object[nLayers];
         for (int li = 0; li < nLayers; li++) {
             int layer = layers[li];
-            o.progress().accept("evaluate layer " + layer + " (" + (li + 1) + "/" + nLayers + ")");
+            progress.accept("evaluate layer " + layer + " (" + (li + 1) + "/" + nLayers + ")");
             ClassData tr = train.classData(li);
             float[] testRows = concat(test.harmful()[li], test.harmless()[li]);
             int nTest = test.nHarmful() + test.nHarmless();
@@ -154,7 +156,7 @@ public final class DirectionFitter {
             double pcaAuc = RocAuc.auc(project(testRows, nTest, d, pca), testLabels);
             evalFigures[li] = new double[]{dimAuc, fisherAuc, pe.accuracy(), pe.shuffledAccuracy(), pe.selectivity(), mahaAuc, pcaAuc};
         }
-        o.progress().accept("CAST grid search over " + nLayers + " layer(s)");
+        progress.accept("CAST grid search over " + nLayers + " layer(s)");
         CastFit.Result cast = CastFit.fit(layers, train.harmful(), train.nHarmful(), train.harmless(), train.nHarmless(),
                 test.harmful(), test.nHarmful(), test.harmless(), test.nHarmless(), d, o.castStep());
         LayerSelection.Result choice = LayerSelection.select(layers, probeAuc, evalDim);
@@ -177,7 +179,7 @@ public final class DirectionFitter {
         int nAll = allLabels.length;
         for (int li = 0; li < nLayers; li++) {
             int layer = layers[li];
-            o.progress().accept("fit layer " + layer + " on all rows (" + (li + 1) + "/" + nLayers + ")");
+            progress.accept("fit layer " + layer + " on all rows (" + (li + 1) + "/" + nLayers + ")");
             ClassData all = data.classData(li);
             float[] rows = concat(all.harmful(), all.harmless());
             float[] dim = DimFit.direction(all);
@@ -208,7 +210,7 @@ public final class DirectionFitter {
         }
 
         // ---- Refusal plane at the scoring layer, sectors from the labels.
-        o.progress().accept("refusal plane at layer " + layers[best]);
+        progress.accept("refusal plane at layer " + layers[best]);
         ClassData bestAll = data.classData(best);
         float[] harmlessMean = VectorOps.toFloat(DimFit.meanHarmless(bestAll));
         int[] responses = new int[nAll];
