@@ -109,7 +109,7 @@ public final class DriftTracker {
 
     /** The slice a record with this key is counted in (besides the model total), after the caps. */
     public SliceKey resolve(SliceKey key) {
-        String model = resolveModel(key.model());
+        String model = peekModel(key.model());
         return key.isUnsliced() && config.trackModelTotal() ? SliceKey.modelTotal(model) : peekSlice(model, key);
     }
 
@@ -137,6 +137,11 @@ public final class DriftTracker {
         return true;
     }
 
+    private String peekModel(String model) {
+        if (SliceKey.OTHER.equals(model) || slicesPerModel.containsKey(model)) return model;
+        return slicesPerModel.size() >= config.maxModels() ? SliceKey.OTHER : model;
+    }
+
     private String resolveModel(String model) {
         if (SliceKey.OTHER.equals(model) || slicesPerModel.containsKey(model)) return model;
         if (slicesPerModel.size() >= config.maxModels()) return SliceKey.OTHER;
@@ -146,11 +151,12 @@ public final class DriftTracker {
 
     private SliceKey peekSlice(String model, SliceKey key) {
         SliceKey overflow = new SliceKey(model, SliceKey.OTHER, SliceKey.OTHER);
-        if (SliceKey.OTHER.equals(key.tenant()) || SliceKey.OTHER.equals(key.route())) return overflow;
+        if (SliceKey.OTHER.equals(model) || SliceKey.OTHER.equals(key.tenant()) || SliceKey.OTHER.equals(key.route())) {
+            return overflow;
+        }
         SliceKey k = new SliceKey(model, key.tenant(), key.route());
         if (slices.containsKey(k)) return k;
-        Integer used = slicesPerModel.get(model);
-        return used != null && used < config.maxSlicesPerModel() ? k : overflow;
+        return slicesPerModel.getOrDefault(model, 0) < config.maxSlicesPerModel() ? k : overflow;
     }
 
     private SliceKey resolveSlice(String model, SliceKey key) {

@@ -25,6 +25,11 @@ public final class Tolerances {
     /** ROC AUC against sklearn.metrics.roc_auc_score. */
     public static final double ORACLE_AUROC_ABS = 1e-3;
 
+    /** Drift statistics (PSI, KS, KS p-value, Newcombe bounds) against numpy reimplementations. */
+    public static final double ORACLE_DRIFT_ABS = 1e-9;
+    /** Values checked against a paper's table printed to 4 decimal places (half a unit in the last place). */
+    public static final double PUBLISHED_4DP_ABS = 5e-5;
+
     /** f16/bf16 decoding is bit-exact. */
     public static final double HALF_DECODE_ABS = 0.0;
 }
