@@ -88,7 +88,7 @@ public record DriftConfig(int windowSize, long windowDurationMs, ReferenceMode r
         private int windowSize = 200;
         private long windowDurationMs = 0;
         private ReferenceMode referenceMode = ReferenceMode.PINNED;
-        private int referenceWindows = 10;
+        private int referenceWindows = 50;
         private int maxSlicesPerModel = 20;
         private int maxModels = 64;
         private boolean trackModelTotal = true;

@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  * comparison (and after a rebaseline); the cap 2h lets the alarm clear within a few windows once the rate is back.
  * The window has drifted when S⁺ &gt; h (refusals up), S⁻ &gt; h (refusals down), or the probe-probability
  * distribution moved: PSI &gt; psiThreshold and KS p-value &lt; ksAlpha. k, h, psiThreshold and ksAlpha are in
- * {@link DriftConfig}; the defaults are tuned by DriftDetectionBenchmark for windows of 200 requests and R = 10.
+ * {@link DriftConfig}; the defaults (k = 1, h = 4, PSI 0.5 with KS p 1e-4, R = 50) are tuned by
+ * DriftDetectionBenchmark for windows of 200 requests (BENCHMARKS-drift.md).
  * The Newcombe intervals in the report are for reading, not part of the rule: a single window of 200 cannot see a
  * 5-point change at a false-alarm rate of 1 in 1000, while the CUSUM adds evidence across windows.
  *

@@ -112,13 +112,14 @@ public final class DriftDetectionBenchmark {
         return Integer.MAX_VALUE;
     }
 
-    /** {drifted windows, alarm onsets, compared windows}. */
+    /** {drifted windows, alarm onsets, compared windows, windows where the distribution part fired}. */
     static long[] falseAlarms(DriftConfig cfg, long seed, int windows) {
-        long[] out = new long[3];
+        long[] out = new long[4];
         boolean[] prev = {false};
         DriftTracker tracker = new DriftTracker(cfg, r -> {
             if (!r.referenceReady()) return;
             out[2]++;
+            if (r.reasons().contains(DriftReport.REASON_DISTRIBUTION)) out[3]++;
             if (r.drifted()) {
                 out[0]++;
                 if (!prev[0]) out[1]++;
@@ -168,19 +169,19 @@ public final class DriftDetectionBenchmark {
                 if (d <= 3) within3++;
                 if (d == Integer.MAX_VALUE) missed++;
             }
-            long[] fa = new long[3];
+            long[] fa = new long[4];
             for (int s = 0; s < faStreams; s++) {
                 long[] r = falseAlarms(cfg, 2_000_000L + s, faWindows);
-                for (int j = 0; j < 3; j++) fa[j] += r[j];
+                for (int j = 0; j < 4; j++) fa[j] += r[j];
             }
             double secs = (System.nanoTime() - start) / 1e9;
             System.out.printf("%s window=%d R=%d k=%.2f h=%.2f psi>%.2f&ks_p<%.0e | delay median %s p90 %s, "
                             + "within 3: %.1f%%, missed: %d/%d, pre-shift drifted windows: %d/%d | stationary: "
-                            + "%.2f drifted windows and %.2f onsets per 1000 (%d windows) | %.1f s%n",
+                            + "%.2f drifted windows and %.2f onsets per 1000 (%d windows; distribution part %d) | %.1f s%n",
                     mode, cfg.windowSize(), cfg.referenceWindows(), cfg.cusumK(), cfg.cusumH(), cfg.psiThreshold(),
                     cfg.ksAlpha(), fmt(delays[(trials - 1) / 2]), fmt(delays[(int) Math.ceil(0.9 * trials) - 1]),
                     100.0 * within3 / trials, missed, trials, pre[0], trials * STATIONARY_BEFORE_SHIFT,
-                    1000.0 * fa[0] / fa[2], 1000.0 * fa[1] / fa[2], fa[2], secs);
+                    1000.0 * fa[0] / fa[2], 1000.0 * fa[1] / fa[2], fa[2], fa[3], secs);
         }
     }
 
