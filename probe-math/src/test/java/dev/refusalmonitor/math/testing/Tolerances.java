@@ -33,6 +33,10 @@ public final class Tolerances {
     public static final double ORACLE_CAST_SIMILARITY_ABS = 1e-9;
     /** Refusal-plane angles (degrees) against numpy with the same basis and origin. */
     public static final double ORACLE_ANGLE_DEG_ABS = 1e-6;
+    /** Drift statistics (PSI, KS, KS p-value, Newcombe bounds) against numpy reimplementations. */
+    public static final double ORACLE_DRIFT_ABS = 1e-9;
+    /** Values checked against a paper's table printed to 4 decimal places (half a unit in the last place). */
+    public static final double PUBLISHED_4DP_ABS = 5e-5;
 
     /** f16/bf16 decoding is bit-exact. */
     public static final double HALF_DECODE_ABS = 0.0;
