@@ -47,7 +47,7 @@ public final class EmbedCommand implements Callable<Integer> {
             ActivationSetWriter.writeNpy(out, states.toActivationSet(out), NpyDType.F32);
             spec.commandLine().getOut().println("wrote " + out + ": n = " + states.n() + ", layers "
                     + Arrays.toString(states.layers()) + ", d = " + states.d()
-                    + (options.label == null ? "" : ", label " + options.label));
+                    + (options.label == null ? "" : ", label " + (options.label == dev.refusalmonitor.schemas.v1.HarmLabel.HARM_LABEL_HARMFUL ? "harmful" : "harmless")));
         }
         return ExitCodes.OK;
     }
