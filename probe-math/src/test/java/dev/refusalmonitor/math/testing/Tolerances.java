@@ -40,4 +40,10 @@ public final class Tolerances {
 
     /** f16/bf16 decoding is bit-exact. */
     public static final double HALF_DECODE_ABS = 0.0;
+
+    /**
+     * Hidden states of the same prompt run alone and inside a padded batch (ONNX Runtime picks kernels by shape, so
+     * sums are ordered differently): absolute, for LayerNorm outputs of order 1.
+     */
+    public static final double MODEL_BATCH_PADDING_ABS = 1e-4;
 }
