@@ -8,7 +8,7 @@ import dev.refusalmonitor.monitor.config.TopicId;
 import dev.refusalmonitor.monitor.demo.DemoTraffic;
 import dev.refusalmonitor.monitor.demo.LiveSummary;
 import dev.refusalmonitor.monitor.demo.SyntheticTraffic;
-import dev.refusalmonitor.monitor.embedded.EmbeddedKafkaCluster;
+import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.stream.LoadedDirections;
 import dev.refusalmonitor.schemas.HiddenStateBuilder;
 import dev.refusalmonitor.trainer.cli.CliException;

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.config.TopicId;
 import dev.refusalmonitor.monitor.config.TopicSettings;
-import dev.refusalmonitor.monitor.embedded.EmbeddedKafkaCluster;
+import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.metrics.MonitorMetrics;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
 import org.apache.kafka.clients.admin.Admin;

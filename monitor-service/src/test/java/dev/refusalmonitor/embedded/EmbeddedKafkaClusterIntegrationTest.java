@@ -1,4 +1,4 @@
-package dev.refusalmonitor.monitor.embedded;
+package dev.refusalmonitor.embedded;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

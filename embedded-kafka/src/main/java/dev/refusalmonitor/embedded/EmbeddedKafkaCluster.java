@@ -1,4 +1,4 @@
-package dev.refusalmonitor.monitor.embedded;
+package dev.refusalmonitor.embedded;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
