@@ -98,6 +98,13 @@ public final class FitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if ((holdoutHarmful == null) != (holdoutHarmless == null))
             throw CliException.usage("--holdout-harmful and --holdout-harmless go together");
+        // Checked here (the fitter checks too) so the message names the option, not the Java parameter.
+        if (minPerClass < 4) throw CliException.usage("--min-per-class must be >= 4 (2 rows to fit, 2 to evaluate), got " + minPerClass);
+        if (!(holdoutFraction > 0 && holdoutFraction < 1))
+            throw CliException.usage("--holdout-fraction must be in (0, 1), got " + holdoutFraction);
+        if (lowRankK < 1) throw CliException.usage("--low-rank-k must be >= 1, got " + lowRankK);
+        if (version < 1) throw CliException.usage("--set-version must be >= 1, got " + version);
+        if (modelId.isBlank()) throw CliException.usage("--model-id must not be blank");
         PrintWriter err = spec.commandLine().getErr();
         requireDistinct(harmful, harmless);
         ActivationSet h = input.load(harmful);
