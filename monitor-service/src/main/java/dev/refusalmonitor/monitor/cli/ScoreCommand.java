@@ -100,11 +100,16 @@ public final class ScoreCommand implements Callable<Integer> {
 
     /** Reads and validates a sealed direction set file; bad files are usage errors naming the file. */
     public static DirectionSetModel loadDirections(Path file) throws IOException {
+        if (Files.isDirectory(file))
+            throw CliException.usage(file + ": is a directory; give the directions.pb file written by probe-trainer fit");
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw CliException.usage(file + ": no such file");
+        } catch (IOException e) {
+            // Unreadable input is bad input (exit 2), and the message must name the file.
+            throw CliException.usage(file + ": cannot read: " + e.getMessage());
         }
         try {
             return DirectionSetCodec.open(bytes);

@@ -106,6 +106,14 @@ class FitBadInputTest {
     }
 
     @Test
+    void outIsAFile() throws Exception {
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "not a directory");
+        usage(probeTrainer("fit", "--harmful", harmful, "--harmless", harmless, "--out", file, "--quiet"), file,
+                "exists and is not a directory");
+    }
+
+    @Test
     void fortranOrderedNpy() {
         Path f = dir.resolve("fortran.npy");
         usage(fit(f, harmless), f, "Fortran-ordered", "np.ascontiguousarray");
