@@ -16,9 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.BufferedWriter;
+import java.io.FilterWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,33 +81,40 @@ public final class ScoreCommand implements Callable<Integer> {
         for (int i = 0; i < needed.length; i++) arrays[i] = x.layer(needed[i]);
         DirectionSetScorer.Scratch scratch = scorer.newScratch();
         Scores scores = new Scores();
-        Writer w = out == null
-                ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
-                : Files.newBufferedWriter(out, StandardCharsets.UTF_8);
+        // Closing the ScoreJson closes its writer: a file is closed, standard output only flushed.
+        Writer w = out == null ? new FilterWriter(spec.commandLine().getOut()) {
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        } : Files.newBufferedWriter(out, StandardCharsets.UTF_8);
         try (ScoreJson json = new ScoreJson(w)) {
             for (int r = 0; r < x.n(); r++) {
                 for (int i = 0; i < needed.length; i++) System.arraycopy(arrays[i], r * d, rows[i], 0, d);
                 scorer.score(needed, rows, mode, scratch, scores);
                 json.write(r, scores);
             }
-        } finally {
-            w.flush();
         }
         return ExitCodes.OK;
     }
 
     /** Reads and validates a sealed direction set file; bad files are usage errors naming the file. */
     public static DirectionSetModel loadDirections(Path file) throws IOException {
+        if (Files.isDirectory(file))
+            throw CliException.usage(file + ": is a directory; give the directions.pb file written by probe-trainer fit");
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw CliException.usage(file + ": no such file");
+        } catch (IOException e) {
+            // Unreadable input is bad input (exit 2), and the message must name the file.
+            throw CliException.usage(file + ": cannot read: " + e.getMessage());
         }
         try {
             return DirectionSetCodec.open(bytes);
         } catch (InvalidDirectionSetException e) {
-            throw new CliException(ExitCodes.USAGE, file + ": invalid direction set (" + e.reason() + "): " + e.getMessage());
+            throw new CliException(ExitCodes.USAGE, file + ": not a usable direction set: " + e.getMessage());
         }
     }
 }

@@ -25,7 +25,7 @@ public final class CommandLines {
                     || t instanceof java.lang.reflect.InvocationTargetException)) {
                 t = t.getCause();
             }
-            cmd.getErr().println(cmd.getCommandName() + ": " + (t.getMessage() == null ? t.toString() : t.getMessage()));
+            cmd.getErr().println(cmd.getCommandName() + ": " + messageOf(t));
             if (!(t instanceof CliException) && Boolean.getBoolean("refusalmonitor.debug")) t.printStackTrace(cmd.getErr());
             cmd.getErr().flush();
             return exitCodeOf(t);
@@ -40,12 +40,30 @@ public final class CommandLines {
         return cl;
     }
 
+    /**
+     * The one-line message for an exception. NIO's file exceptions often carry only the path ("/x/y"), which reads
+     * as no message at all; add what happened to it.
+     */
+    static String messageOf(Throwable t) {
+        if (t instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
+            String what = t instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : t instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : t instanceof java.nio.file.FileAlreadyExistsException ? "exists and is not a directory"
+                    : t.getClass().getSimpleName();
+            String other = f.getOtherFile() == null ? "" : " (and " + f.getOtherFile() + ")";
+            return f.getFile() + other + ": " + what;
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
     /** Exit code for an exception that escaped a command. */
     public static int exitCodeOf(Throwable t) {
         if (t instanceof CliException c) return c.exitCode();
         if (t instanceof IllegalArgumentException) return ExitCodes.USAGE;
         if (t instanceof dev.refusalmonitor.activations.ActivationFileException) return ExitCodes.USAGE;
         if (t instanceof java.nio.file.NoSuchFileException) return ExitCodes.USAGE;
+        // --out naming an existing file where a directory is wanted.
+        if (t instanceof java.nio.file.FileAlreadyExistsException) return ExitCodes.USAGE;
         return ExitCodes.RUNTIME_FAILURE;
     }
 }

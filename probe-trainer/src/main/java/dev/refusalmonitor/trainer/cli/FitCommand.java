@@ -98,17 +98,31 @@ public final class FitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if ((holdoutHarmful == null) != (holdoutHarmless == null))
             throw CliException.usage("--holdout-harmful and --holdout-harmless go together");
+        // Checked here (the fitter checks too) so the message names the option, not the Java parameter.
+        if (minPerClass < 4) throw CliException.usage("--min-per-class must be >= 4 (2 rows to fit, 2 to evaluate), got " + minPerClass);
+        if (!(holdoutFraction > 0 && holdoutFraction < 1))
+            throw CliException.usage("--holdout-fraction must be in (0, 1), got " + holdoutFraction);
+        if (lowRankK < 1) throw CliException.usage("--low-rank-k must be >= 1, got " + lowRankK);
+        if (version < 1) throw CliException.usage("--set-version must be >= 1, got " + version);
+        if (modelId.isBlank()) throw CliException.usage("--model-id must not be blank");
         PrintWriter err = spec.commandLine().getErr();
+        requireDistinct(harmful, harmless);
         ActivationSet h = input.load(harmful);
         ActivationSet s = input.load(harmless);
         h.requireSameShape(s);
+        requireRows(h, "--harmful", minPerClass);
+        requireRows(s, "--harmless", minPerClass);
         LabelledLayers data = labelled(h, s);
         LabelledLayers holdout = null;
         if (holdoutHarmful != null) {
+            requireDistinct(holdoutHarmful, holdoutHarmless);
             ActivationSet hh = input.load(holdoutHarmful);
             ActivationSet hs = input.load(holdoutHarmless);
             h.requireSameShape(hh);
             h.requireSameShape(hs);
+            // The evaluation needs two rows per class to rank (DirectionFitter's own floor for holdout sets).
+            requireRows(hh, "--holdout-harmful", 2);
+            requireRows(hs, "--holdout-harmless", 2);
             holdout = labelled(hh, hs);
         }
         DirectionFitter.Options options = new DirectionFitter.Options(modelId, modelRevision, version, holdoutFraction,
@@ -119,7 +133,8 @@ public final class FitCommand implements Callable<Integer> {
         try {
             result = DirectionFitter.fit(data, holdout, options);
         } catch (IllegalArgumentException e) {
-            throw CliException.usage(e.getMessage());
+            // The fitter does not know the file names; say which inputs the problem is in.
+            throw CliException.usage("cannot fit " + harmful + " against " + harmless + ": " + e.getMessage());
         }
         String reportJson = reportJson(result.report());
         DirectionSetModel set = withReport(result.set(), reportJson);
@@ -136,6 +151,19 @@ public final class FitCommand implements Callable<Integer> {
         o.printf("wrote %s and %s%n", out.resolve("directions.pb"), out.resolve("report.json"));
         o.flush();
         return ExitCodes.OK;
+    }
+
+    /** The same file for both classes gives identical class means: nothing to fit. */
+    private static void requireDistinct(Path a, Path b) throws IOException {
+        if (Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b))
+            throw CliException.usage(a + " is given as both the harmful and the harmless input; the classes must be"
+                    + " different samples");
+    }
+
+    private static void requireRows(ActivationSet set, String option, int min) {
+        if (set.n() < min)
+            throw CliException.usage(set.source() + " (" + option + "): " + set.n() + " row(s), fewer than the "
+                    + min + " per class needed" + (option.startsWith("--holdout") ? "" : " (--min-per-class)"));
     }
 
     private int[] ensemble() {
