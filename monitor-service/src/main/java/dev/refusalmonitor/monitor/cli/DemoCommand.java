@@ -8,6 +8,7 @@ import dev.refusalmonitor.monitor.config.TopicId;
 import dev.refusalmonitor.monitor.demo.DemoTraffic;
 import dev.refusalmonitor.monitor.demo.LiveSummary;
 import dev.refusalmonitor.monitor.demo.SyntheticTraffic;
+import dev.refusalmonitor.monitor.demo.TransformerTraffic;
 import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.stream.LoadedDirections;
 import dev.refusalmonitor.schemas.HiddenStateBuilder;
@@ -62,6 +63,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--http-port", defaultValue = "8080", description = "Port of /metrics, /healthz, /readyz on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int httpPort;
 
+    /** Where the demo's hidden states come from. */
+    enum Traffic { transformer, synthetic }
+
+    @Option(names = "--traffic", defaultValue = "transformer",
+            description = "Hidden states from: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the MiniLM transformer on the shipped demo prompts; falls back to synthetic if the model cannot load).")
+    Traffic trafficKind;
+
     @Option(names = "--model-id", defaultValue = "demo-model", description = "Model id of the demo traffic (default: ${DEFAULT-VALUE}).")
     String modelId;
 
@@ -84,7 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
         }, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        DemoTraffic traffic = new SyntheticTraffic(modelId, 384, 4, 42);
+        DemoTraffic traffic = traffic(out);
         out.println("refusal-monitor demo: " + traffic.description());
         out.println("starting an embedded Kafka broker (KRaft, in this JVM) ...");
         out.flush();
@@ -116,6 +124,19 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("demo stopped");
         out.flush();
         return ExitCodes.OK;
+    }
+
+    private DemoTraffic traffic(PrintWriter out) {
+        if (trafficKind == Traffic.transformer) {
+            out.println("embedding the demo prompts with all-MiniLM-L6-v2 (ONNX Runtime, offline) ...");
+            out.flush();
+            try {
+                return TransformerTraffic.load(modelId);
+            } catch (dev.refusalmonitor.gateway.GatewayException | RuntimeException e) {
+                out.println("the transformer is unavailable (" + e.getMessage() + "); using synthetic activations");
+            }
+        }
+        return new SyntheticTraffic(modelId, 384, 4, 42);
     }
 
     private void run(DemoTraffic traffic, MonitorApp app, KafkaProducer<String, byte[]> producer,
