@@ -1,9 +1,7 @@
 package dev.refusalmonitor.monitor.stream;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.refusalmonitor.math.directions.DirectionSetModel;
-import dev.refusalmonitor.math.score.Scores;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.config.TopicId;
@@ -16,7 +14,6 @@ import dev.refusalmonitor.monitor.testing.PrometheusText;
 import dev.refusalmonitor.monitor.testing.ScoringFixtures;
 import dev.refusalmonitor.monitor.testing.StreamTestSupport;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
-import dev.refusalmonitor.schemas.v1.DirectionSet;
 import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,7 +38,6 @@ import java.util.UUID;
 import static dev.refusalmonitor.monitor.testing.ScoreAssertions.assertSameScores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 

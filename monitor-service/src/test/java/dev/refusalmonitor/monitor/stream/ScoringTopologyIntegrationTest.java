@@ -6,10 +6,11 @@ import dev.refusalmonitor.activations.NpyArray;
 import dev.refusalmonitor.activations.NpyDType;
 import dev.refusalmonitor.activations.NpyWriter;
 import dev.refusalmonitor.math.directions.DirectionSetModel;
-import dev.refusalmonitor.math.score.Scores;
+import dev.refusalmonitor.math.score.DirectionSetScorer;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.cli.MonitorServiceCli;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
+import dev.refusalmonitor.monitor.config.TopicId;
 import dev.refusalmonitor.monitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.metrics.MetricNames;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
@@ -159,7 +160,7 @@ class ScoringTopologyIntegrationTest {
                 DeadLetterReason.DEAD_LETTER_REASON_MISSING_LAYER);
         put(bad, expectedReason, "bad-model", ScoringFixtures.hiddenState("bad-model", "model-unknown", valid),
                 DeadLetterReason.DEAD_LETTER_REASON_NO_DIRECTIONS);
-        assertEquals(2, new dev.refusalmonitor.math.score.DirectionSetScorer(set).requiredLayers().length,
+        assertEquals(2, new DirectionSetScorer(set).requiredLayers().length,
                 "fixture: the set needs both layers, so a record with one of them misses a layer");
 
         // Interleave: a bad record after every few good ones.
@@ -358,7 +359,7 @@ class ScoringTopologyIntegrationTest {
     }
 
     private static void publishDirections(MonitorConfig config, DirectionSetModel set) {
-        StreamTestSupport.produce(kafka.bootstrapServers(), config.topic(dev.refusalmonitor.monitor.config.TopicId.DIRECTIONS).name(),
+        StreamTestSupport.produce(kafka.bootstrapServers(), config.topic(TopicId.DIRECTIONS).name(),
                 List.of(Map.entry(set.modelId(), ScoringFixtures.seal(set))));
     }
 
@@ -406,14 +407,14 @@ class ScoringTopologyIntegrationTest {
     }
 
     private static String hiddenStates(MonitorConfig c) {
-        return c.topic(dev.refusalmonitor.monitor.config.TopicId.HIDDEN_STATES).name();
+        return c.topic(TopicId.HIDDEN_STATES).name();
     }
 
     private static String scores(MonitorConfig c) {
-        return c.topic(dev.refusalmonitor.monitor.config.TopicId.SAFETY_SCORES).name();
+        return c.topic(TopicId.SAFETY_SCORES).name();
     }
 
     private static String dlq(MonitorConfig c) {
-        return c.topic(dev.refusalmonitor.monitor.config.TopicId.HIDDEN_STATES_DLQ).name();
+        return c.topic(TopicId.HIDDEN_STATES_DLQ).name();
     }
 }
