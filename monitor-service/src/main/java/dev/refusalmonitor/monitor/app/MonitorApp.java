@@ -12,6 +12,7 @@ import dev.refusalmonitor.monitor.stream.DirectionRegistry;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
 import dev.refusalmonitor.monitor.stream.ScoringTopology;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -130,7 +131,13 @@ public final class MonitorApp implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!streams.close(CLOSE_TIMEOUT)) LOG.warn("Kafka Streams did not close within {}", CLOSE_TIMEOUT);
+        // Leave the group on a graceful close: a new member id is used on restart anyway, so staying in the group
+        // only stalls this instance's partitions until session.timeout.ms (45 s) expires. Static members
+        // (group.instance.id set) stay, since they rejoin under the same identity.
+        boolean staticMember = config.kafkaSettings().keySet().stream().anyMatch(k -> k.endsWith("group.instance.id"));
+        CloseOptions options = CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(staticMember
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+        if (!streams.close(options)) LOG.warn("Kafka Streams did not close within {}", CLOSE_TIMEOUT);
         http.close();
         metrics.close();
     }
