@@ -5,7 +5,7 @@ import dev.refusalmonitor.math.directions.DirectionSetModel;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.config.TopicId;
-import dev.refusalmonitor.monitor.embedded.EmbeddedKafkaCluster;
+import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.kafka.Topics;
 import dev.refusalmonitor.monitor.metrics.DirectionsRejectReason;
 import dev.refusalmonitor.monitor.metrics.MetricNames;

@@ -11,7 +11,7 @@ import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.cli.MonitorServiceCli;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.config.TopicId;
-import dev.refusalmonitor.monitor.embedded.EmbeddedKafkaCluster;
+import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.metrics.MetricNames;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
 import dev.refusalmonitor.monitor.testing.PrometheusText;
