@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 /** {@code monitor-service}: the streaming scorer, its demo, and offline scoring. */
 @Command(name = "monitor-service", mixinStandardHelpOptions = true, version = "monitor-service 0.1.0",
         description = "Score LLM hidden states for refusal/harmfulness, live from Kafka or offline.",
-        subcommands = {DemoCommand.class, RunCommand.class, ScoreCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, ScoreCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class MonitorServiceCli implements Runnable {
 
     @CommandLine.Spec

@@ -27,9 +27,9 @@ import java.util.Map;
  * goes to the dead-letter topic with the original bytes, a reason and the source offset. One instance per task
  * (single-threaded), so the per-model scratch space is reused without locking.
  */
-final class ScoringProcessor implements Processor<String, byte[], String, byte[]> {
+public final class ScoringProcessor implements Processor<String, byte[], String, byte[]> {
     /** Header on parked records (no-directions policy retry-topic): why the record is parked. */
-    static final String PARKED_REASON_HEADER = "refusal-monitor-parked-reason";
+    public static final String PARKED_REASON_HEADER = "refusal-monitor-parked-reason";
 
     private final HiddenStateDecoder decoder = new HiddenStateDecoder();
     private final DirectionRegistry registry;
