@@ -2,6 +2,9 @@ package dev.refusalmonitor.gateway;
 
 import dev.refusalmonitor.activations.ActivationSetWriter;
 import dev.refusalmonitor.activations.NpyDType;
+import dev.refusalmonitor.math.fit.DirectionFitter;
+import dev.refusalmonitor.math.fit.LabelledLayers;
+import dev.refusalmonitor.math.fit.LayerReport;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -14,9 +17,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Embeds the shared prompt data (harmful_train + a slice of harmless_train; harmful_val + a slice of harmless_val),
- * writes the .npy files to target/real-prompts/, and checks that a difference-in-means direction fitted on the
- * training prompts separates the held-out prompts at some layer. The per-layer AUC table goes to
- * target/real-prompts/auc.txt. Data: {@code ../shared/data/prompts} beside the repository root, or the directory in
+ * writes the .npy files to target/real-prompts/, runs the full fit (every direction type) on the training prompts with
+ * the validation prompts as holdout, and requires a held-out ROC AUC of at least 0.95 for the best method and layer.
+ * The per-layer table (every method's AUC, selectivity, CAST F1) goes to target/real-prompts/auc.txt. Data: {@code ../shared/data/prompts} beside the repository root, or the directory in
  * the system property {@code refusalmonitor.shared.data} or the environment variable
  * {@code REFUSALMONITOR_SHARED_DATA}; skipped when absent.
  */
@@ -26,7 +29,7 @@ class RealPromptsAucTest {
     private static final double MIN_BEST_AUC = 0.95;
 
     @Test
-    void shouldSeparateHeldOutHarmfulPromptsWithADifferenceInMeansDirection() throws Exception {
+    void shouldSeparateHeldOutHarmfulPromptsWithTheFittedDirections() throws Exception {
         Path prompts = sharedData();
         assumeTrue(prompts != null, "shared prompt data not found (../shared/data/prompts beside the repository root, "
                 + "-Drefusalmonitor.shared.data or REFUSALMONITOR_SHARED_DATA): skipping the real-data test");
@@ -41,21 +44,39 @@ class RealPromptsAucTest {
             double seconds = (System.nanoTime() - start) / 1e9;
             int total = hTrain.n() + sTrain.n() + hVal.n() + sVal.n();
 
+            // The full fit (every direction type) on the training prompts, evaluated on the validation prompts.
+            DirectionFitter.Result fit = DirectionFitter.fit(labelled(hTrain, sTrain), labelled(hVal, sVal),
+                    DirectionFitter.Options.defaults("all-MiniLM-L6-v2"));
             StringBuilder table = new StringBuilder();
-            table.append(String.format(Locale.ROOT, "# all-MiniLM-L6-v2, MEAN pooling; train %d harmful / %d harmless, held-out %d / %d%n",
-                    hTrain.n(), sTrain.n(), hVal.n(), sVal.n()));
+            table.append(String.format(Locale.ROOT, "# all-MiniLM-L6-v2, MEAN pooling; train %d harmful / %d harmless, held-out %d / %d (%s)%n",
+                    hTrain.n(), sTrain.n(), hVal.n(), sVal.n(), fit.report().evaluation()));
             table.append(String.format(Locale.ROOT, "# %d prompts embedded in %.1f s (%.0f prompts/s, informal, includes .npy writing)%n",
                     total, seconds, total / seconds));
-            table.append("layer\theld_out_dim_auc\n");
+            table.append("layer\tdim_auc\tfisher_auc\tprobe_auc\tmahalanobis_auc\tpca_auc\tselectivity\tcast_f1\n");
             double best = 0;
-            for (int layer : hTrain.layers()) {
-                double auc = dimHeldOutAuc(hTrain, sTrain, hVal, sVal, layer);
-                best = Math.max(best, auc);
-                table.append(String.format(Locale.ROOT, "%d\t%.4f%n", layer, auc));
+            String bestAt = "";
+            for (LayerReport l : fit.report().layers()) {
+                double[] aucs = {l.dimAuc(), l.fisherAuc(), l.probeAuc(), l.mahalanobisAuc(), l.pcaAuc()};
+                String[] names = {"dim", "fisher", "probe", "mahalanobis", "pca"};
+                for (int i = 0; i < aucs.length; i++) {
+                    if (aucs[i] > best) {
+                        best = aucs[i];
+                        bestAt = names[i] + " at layer " + l.layer();
+                    }
+                }
+                table.append(String.format(Locale.ROOT, "%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f%n", l.layer(),
+                        l.dimAuc(), l.fisherAuc(), l.probeAuc(), l.mahalanobisAuc(), l.pcaAuc(), l.selectivity(), l.castF1()));
             }
+            table.append(String.format(Locale.ROOT, "# best: %s (%.4f); scoring layer chosen by probe AUC: %d%n", bestAt, best,
+                    fit.report().scoringLayer()));
             Files.writeString(outDir.resolve("auc.txt"), table);
-            assertTrue(best >= MIN_BEST_AUC, "best-layer held-out DIM AUC " + best + "\n" + table);
+            assertTrue(best >= MIN_BEST_AUC, "best held-out AUC " + best + " (" + bestAt + ")\n" + table);
         }
+    }
+
+    private static LabelledLayers labelled(PooledHiddenStates harmful, PooledHiddenStates harmless) {
+        return new LabelledLayers(harmful.layers(), harmful.perLayer(), harmful.n(), harmless.perLayer(), harmless.n(),
+                harmful.d(), null);
     }
 
     private static PooledHiddenStates embed(TransformerHiddenStates model, Path file, int limit, Path npy) throws Exception {
@@ -64,29 +85,6 @@ class RealPromptsAucTest {
         PooledHiddenStates s = model.embed(text, TokenPooling.MEAN);
         ActivationSetWriter.writeNpy(npy, s.toActivationSet(npy), NpyDType.F32);
         return s;
-    }
-
-    /** r = μ_H − μ_S on the training rows; held-out scores x·r; AUC = P(score_H > score_S) + ½ P(tie). */
-    private static double dimHeldOutAuc(PooledHiddenStates hTrain, PooledHiddenStates sTrain,
-                                        PooledHiddenStates hVal, PooledHiddenStates sVal, int layer) {
-        int d = hTrain.d();
-        double[] r = new double[d];
-        for (int i = 0; i < hTrain.n(); i++) { float[] v = hTrain.vector(i, layer); for (int c = 0; c < d; c++) r[c] += v[c] / (double) hTrain.n(); }
-        for (int i = 0; i < sTrain.n(); i++) { float[] v = sTrain.vector(i, layer); for (int c = 0; c < d; c++) r[c] -= v[c] / (double) sTrain.n(); }
-        double[] h = scores(hVal, layer, r);
-        double[] s = scores(sVal, layer, r);
-        double wins = 0;
-        for (double a : h) for (double b : s) wins += a > b ? 1 : a == b ? 0.5 : 0;
-        return wins / ((double) h.length * s.length);
-    }
-
-    private static double[] scores(PooledHiddenStates set, int layer, double[] r) {
-        double[] out = new double[set.n()];
-        for (int i = 0; i < set.n(); i++) {
-            float[] v = set.vector(i, layer);
-            for (int c = 0; c < r.length; c++) out[i] += v[c] * r[c];
-        }
-        return out;
     }
 
     private static Path sharedData() {
