@@ -1,6 +1,7 @@
 package dev.refusalmonitor.monitor.app;
 
 import dev.refusalmonitor.monitor.config.MonitorConfig;
+import dev.refusalmonitor.monitor.drift.DriftListener;
 import dev.refusalmonitor.monitor.http.HttpEndpoints;
 import dev.refusalmonitor.monitor.http.StreamsHealth;
 import dev.refusalmonitor.monitor.kafka.TopicProvisioner;
@@ -11,6 +12,9 @@ import dev.refusalmonitor.monitor.metrics.ScoringMetrics;
 import dev.refusalmonitor.monitor.stream.DirectionRegistry;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
 import dev.refusalmonitor.monitor.stream.ScoringTopology;
+import dev.refusalmonitor.schemas.DecodedHiddenState;
+import dev.refusalmonitor.schemas.v1.DeadLetterReason;
+import dev.refusalmonitor.schemas.v1.SafetyScore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -37,10 +41,14 @@ public final class MonitorApp implements AutoCloseable {
     private final StreamsHealth health;
     private final HttpEndpoints http;
     private final java.util.concurrent.CountDownLatch stopped;
+    /** Null when drift tracking is disabled. */
+    private final DriftListener drift;
 
     private MonitorApp(MonitorConfig config, MonitorMetrics metrics, DirectionRegistry registry, KafkaStreams streams,
-                       StreamsHealth health, HttpEndpoints http, java.util.concurrent.CountDownLatch stopped) {
+                       StreamsHealth health, HttpEndpoints http, java.util.concurrent.CountDownLatch stopped,
+                       DriftListener drift) {
         this.stopped = stopped;
+        this.drift = drift;
         this.config = config;
         this.metrics = metrics;
         this.registry = registry;
@@ -65,8 +73,10 @@ public final class MonitorApp implements AutoCloseable {
         ScoringMetrics scoring = metrics.bind(new ScoringMetrics());
         DirectionSetMetrics directionMetrics = metrics.bind(new DirectionSetMetrics());
         DirectionRegistry registry = new DirectionRegistry(directionMetrics, Clock.systemUTC());
+        DriftListener drift = config.driftEnabled() ? DriftListener.start(config, metrics.registry()) : null;
+        ScoreListener listeners = drift == null ? listener : both(drift, listener);
         Topology topology = ScoringTopology.build(Topics.from(config),
-                new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listener, Clock.systemUTC()));
+                new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listeners, Clock.systemUTC()));
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         StreamsHealth health = new StreamsHealth(streams::state, registry::size);
         streams.setUncaughtExceptionHandler(e -> {
@@ -86,13 +96,32 @@ public final class MonitorApp implements AutoCloseable {
                     health::liveness, health::readiness);
         } catch (java.io.IOException | RuntimeException e) {
             streams.close(CLOSE_TIMEOUT);
+            if (drift != null) drift.close();
             metrics.close();
             throw new IllegalStateException("cannot serve HTTP on " + config.httpBindAddress() + ":" + config.httpPort()
                     + ": " + e.getMessage(), e);
         }
         streams.start();
         LOG.info("monitor started; metrics at {}metrics", http.baseUri());
-        return new MonitorApp(config, metrics, registry, streams, health, http, stopped);
+        return new MonitorApp(config, metrics, registry, streams, health, http, stopped, drift);
+    }
+
+    /** Both listeners, the drift tracker first. */
+    private static ScoreListener both(ScoreListener first, ScoreListener second) {
+        if (second == ScoreListener.NONE) return first;
+        return new ScoreListener() {
+            @Override
+            public void scored(DecodedHiddenState state, SafetyScore score) {
+                first.scored(state, score);
+                second.scored(state, score);
+            }
+
+            @Override
+            public void deadLettered(String modelId, DeadLetterReason reason) {
+                first.deadLettered(modelId, reason);
+                second.deadLettered(modelId, reason);
+            }
+        };
     }
 
     public MonitorConfig config() {
@@ -119,6 +148,11 @@ public final class MonitorApp implements AutoCloseable {
         return metrics;
     }
 
+    /** The drift tracker's listener, or null when {@code refusal.monitor.drift.enabled=false}. */
+    public DriftListener drift() {
+        return drift;
+    }
+
     /** Blocks until Kafka Streams stops (closed, or failed: then {@link #failed()} is true). */
     public void awaitStop() throws InterruptedException {
         stopped.await();
@@ -139,6 +173,8 @@ public final class MonitorApp implements AutoCloseable {
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
         if (!streams.close(options)) LOG.warn("Kafka Streams did not close within {}", CLOSE_TIMEOUT);
         http.close();
+        // After the stream threads stopped: no more reports are produced.
+        if (drift != null) drift.close();
         metrics.close();
     }
 }

@@ -19,6 +19,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.refusalmonitor.math.drift.DriftConfig;
+import dev.refusalmonitor.math.drift.ReferenceMode;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -73,6 +75,22 @@ public final class MonitorConfig {
     public static final String HTTP_BIND_ADDRESS = PREFIX + "http.bind.address";
     public static final String METRICS_TENANT_ALLOWLIST = PREFIX + "metrics.tenant.allowlist";
     public static final String METRICS_ROUTE_ALLOWLIST = PREFIX + "metrics.route.allowlist";
+    /** Drift tracking on or off ({@code true} by default). */
+    public static final String DRIFT_ENABLED = PREFIX + "drift.enabled";
+    /** Requests per drift window (0 = windows close by time only). */
+    public static final String DRIFT_WINDOW_SIZE = PREFIX + "drift.window.size";
+    /** Event-time length of a drift window in ms (0 = windows close by count only). */
+    public static final String DRIFT_WINDOW_DURATION_MS = PREFIX + "drift.window.duration.ms";
+    /** {@code pinned} (the first R windows stay the baseline) or {@code trailing} (the last R windows). */
+    public static final String DRIFT_REFERENCE_MODE = PREFIX + "drift.reference.mode";
+    /** R: windows merged into the reference. */
+    public static final String DRIFT_REFERENCE_WINDOWS = PREFIX + "drift.reference.windows";
+    /** Tenant/route slices per model; further pairs fold into the model's {@code _other} slice. */
+    public static final String DRIFT_MAX_SLICES_PER_MODEL = PREFIX + "drift.max.slices.per.model";
+    /** Models tracked; further models fold into model {@code _other}. */
+    public static final String DRIFT_MAX_MODELS = PREFIX + "drift.max.models";
+    /** How often quiet time-based windows are closed by the wall clock, in ms. */
+    public static final String DRIFT_ADVANCE_INTERVAL_MS = PREFIX + "drift.advance.interval.ms";
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_APPLICATION_ID = "refusal-monitor";
@@ -114,7 +132,9 @@ public final class MonitorConfig {
     static {
         Set<String> keys = new LinkedHashSet<>(List.of(BOOTSTRAP_SERVERS, APPLICATION_ID, PROCESSING_GUARANTEE,
                 NUM_STREAM_THREADS, DIRECTIONS_MAX_MESSAGE_BYTES, NO_DIRECTIONS_POLICY, HTTP_PORT, HTTP_BIND_ADDRESS,
-                METRICS_TENANT_ALLOWLIST, METRICS_ROUTE_ALLOWLIST));
+                METRICS_TENANT_ALLOWLIST, METRICS_ROUTE_ALLOWLIST, DRIFT_ENABLED, DRIFT_WINDOW_SIZE,
+                DRIFT_WINDOW_DURATION_MS, DRIFT_REFERENCE_MODE, DRIFT_REFERENCE_WINDOWS, DRIFT_MAX_SLICES_PER_MODEL,
+                DRIFT_MAX_MODELS, DRIFT_ADVANCE_INTERVAL_MS));
         for (TopicId t : TopicId.values()) {
             keys.add(topicKey(t, "name"));
             keys.add(topicKey(t, "partitions"));
@@ -159,6 +179,9 @@ public final class MonitorConfig {
     private final String httpBindAddress;
     private final Set<String> tenantAllowlist;
     private final Set<String> routeAllowlist;
+    private final boolean driftEnabled;
+    private final DriftConfig driftConfig;
+    private final long driftAdvanceIntervalMs;
 
     private MonitorConfig(Map<String, String> merged) {
         Map<String, String> k = new TreeMap<>();
@@ -176,6 +199,9 @@ public final class MonitorConfig {
         this.httpBindAddress = require(m, HTTP_BIND_ADDRESS);
         this.tenantAllowlist = parseList(m.get(METRICS_TENANT_ALLOWLIST));
         this.routeAllowlist = parseList(m.get(METRICS_ROUTE_ALLOWLIST));
+        this.driftEnabled = parseBoolean(m, DRIFT_ENABLED);
+        this.driftConfig = parseDrift(m);
+        this.driftAdvanceIntervalMs = parseLong(m, DRIFT_ADVANCE_INTERVAL_MS, 10, 3_600_000L);
         Map<TopicId, TopicSettings> t = new EnumMap<>(TopicId.class);
         Set<String> seen = new HashSet<>();
         for (TopicId id : TopicId.values()) {
@@ -323,6 +349,25 @@ public final class MonitorConfig {
         return routeAllowlist;
     }
 
+    /** Whether the drift tracker runs ({@value #DRIFT_ENABLED}). */
+    public boolean driftEnabled() {
+        return driftEnabled;
+    }
+
+    /**
+     * The drift tracker's configuration: window size, duration, reference mode and windows, and the slice caps
+     * from the {@code refusal.monitor.drift.*} keys; every other field is {@link DriftConfig.Builder}'s benchmarked
+     * default.
+     */
+    public DriftConfig driftConfig() {
+        return driftConfig;
+    }
+
+    /** Period of the wall-clock time advance that closes quiet time-based drift windows, in ms. */
+    public long driftAdvanceIntervalMs() {
+        return driftAdvanceIntervalMs;
+    }
+
     /** The pass-through Kafka settings (contains secrets: never log it, use {@link #describe()}). */
     public Map<String, String> kafkaSettings() {
         return kafka;
@@ -407,6 +452,14 @@ public final class MonitorConfig {
         all.put(HTTP_BIND_ADDRESS, httpBindAddress);
         all.put(METRICS_TENANT_ALLOWLIST, String.join(",", tenantAllowlist));
         all.put(METRICS_ROUTE_ALLOWLIST, String.join(",", routeAllowlist));
+        all.put(DRIFT_ENABLED, Boolean.toString(driftEnabled));
+        all.put(DRIFT_WINDOW_SIZE, Integer.toString(driftConfig.windowSize()));
+        all.put(DRIFT_WINDOW_DURATION_MS, Long.toString(driftConfig.windowDurationMs()));
+        all.put(DRIFT_REFERENCE_MODE, driftConfig.referenceMode().name().toLowerCase(Locale.ROOT));
+        all.put(DRIFT_REFERENCE_WINDOWS, Integer.toString(driftConfig.referenceWindows()));
+        all.put(DRIFT_MAX_SLICES_PER_MODEL, Integer.toString(driftConfig.maxSlicesPerModel()));
+        all.put(DRIFT_MAX_MODELS, Integer.toString(driftConfig.maxModels()));
+        all.put(DRIFT_ADVANCE_INTERVAL_MS, Long.toString(driftAdvanceIntervalMs));
         for (TopicSettings t : topics.values()) {
             all.put(topicKey(t.id(), "name"), t.name());
             all.put(topicKey(t.id(), "partitions"), Integer.toString(t.partitions()));
@@ -437,6 +490,15 @@ public final class MonitorConfig {
         d.put(HTTP_BIND_ADDRESS, DEFAULT_HTTP_BIND_ADDRESS);
         d.put(METRICS_TENANT_ALLOWLIST, "");
         d.put(METRICS_ROUTE_ALLOWLIST, "");
+        DriftConfig drift = DriftConfig.builder().build();
+        d.put(DRIFT_ENABLED, "true");
+        d.put(DRIFT_WINDOW_SIZE, Integer.toString(drift.windowSize()));
+        d.put(DRIFT_WINDOW_DURATION_MS, Long.toString(drift.windowDurationMs()));
+        d.put(DRIFT_REFERENCE_MODE, drift.referenceMode().name().toLowerCase(Locale.ROOT));
+        d.put(DRIFT_REFERENCE_WINDOWS, Integer.toString(drift.referenceWindows()));
+        d.put(DRIFT_MAX_SLICES_PER_MODEL, Integer.toString(drift.maxSlicesPerModel()));
+        d.put(DRIFT_MAX_MODELS, Integer.toString(drift.maxModels()));
+        d.put(DRIFT_ADVANCE_INTERVAL_MS, "1000");
         for (TopicId t : TopicId.values()) {
             d.put(topicKey(t, "name"), t.defaultName());
             d.put(topicKey(t, "partitions"), Integer.toString(t.defaultPartitions()));
@@ -535,6 +597,36 @@ public final class MonitorConfig {
         }
         throw new IllegalArgumentException("processing.guarantee must be " + StreamsConfig.EXACTLY_ONCE_V2
                 + " (default) or " + StreamsConfig.AT_LEAST_ONCE + ", got '" + value + "'");
+    }
+
+    private static boolean parseBoolean(Map<String, String> m, String key) {
+        String v = require(m, key).toLowerCase(Locale.ROOT);
+        if (v.equals("true")) return true;
+        if (v.equals("false")) return false;
+        throw new IllegalArgumentException(key + " must be true or false, got '" + m.get(key) + "'");
+    }
+
+    private static DriftConfig parseDrift(Map<String, String> m) {
+        String mode = require(m, DRIFT_REFERENCE_MODE).toUpperCase(Locale.ROOT);
+        ReferenceMode referenceMode;
+        try {
+            referenceMode = ReferenceMode.valueOf(mode);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(DRIFT_REFERENCE_MODE + " must be pinned or trailing, got '"
+                    + m.get(DRIFT_REFERENCE_MODE) + "'");
+        }
+        try {
+            return DriftConfig.builder()
+                    .windowSize(parseInt(m, DRIFT_WINDOW_SIZE, 0, 100_000_000))
+                    .windowDurationMs(parseLong(m, DRIFT_WINDOW_DURATION_MS, 0, Long.MAX_VALUE / 4))
+                    .referenceMode(referenceMode)
+                    .referenceWindows(parseInt(m, DRIFT_REFERENCE_WINDOWS, 1, 10_000))
+                    .maxSlicesPerModel(parseInt(m, DRIFT_MAX_SLICES_PER_MODEL, 0, 10_000))
+                    .maxModels(parseInt(m, DRIFT_MAX_MODELS, 1, 10_000))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid drift settings (refusal.monitor.drift.*): " + e.getMessage(), e);
+        }
     }
 
     private static String require(Map<String, String> m, String key) {

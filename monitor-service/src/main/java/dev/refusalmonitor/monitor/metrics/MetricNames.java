@@ -59,6 +59,70 @@ public final class MetricNames {
     public static final String DIRECTIONS_REJECTED = PREFIX + ".directions.rejected";
     public static final String PROM_DIRECTIONS_REJECTED = "refusal_monitor_directions_rejected_total";
 
+    // ---- drift (monitor.drift.DriftMetrics): gauges per (model, tenant, route) slice, of its latest closed window ----
+    /** Prefix of the drift metrics. */
+    public static final String DRIFT_PREFIX = PREFIX + ".drift";
+    /** Gauge: mean probe probability p(H) of the latest closed window. Prometheus: {@value #PROM_DRIFT_PROBABILITY_MEAN}. */
+    public static final String DRIFT_PROBABILITY_MEAN = DRIFT_PREFIX + ".probe.probability.mean";
+    public static final String PROM_DRIFT_PROBABILITY_MEAN = "refusal_monitor_drift_probe_probability_mean";
+    /** Gauge: share of requests in the latest window, by {@link #TAG_RATE} ({@code flagged}, {@code cast_fire}, {@code ood}). Prometheus: {@value #PROM_DRIFT_RATE}. */
+    public static final String DRIFT_RATE = DRIFT_PREFIX + ".rate";
+    public static final String PROM_DRIFT_RATE = "refusal_monitor_drift_rate";
+    /** Gauge: rate of the window minus rate of the reference, by {@link #TAG_RATE} (NaN before the reference is ready). Prometheus: {@value #PROM_DRIFT_RATE_DIFFERENCE}. */
+    public static final String DRIFT_RATE_DIFFERENCE = DRIFT_PREFIX + ".rate.difference";
+    public static final String PROM_DRIFT_RATE_DIFFERENCE = "refusal_monitor_drift_rate_difference";
+    /** Gauge: lower bound of the 95 % Newcombe interval of that difference. Prometheus: {@value #PROM_DRIFT_RATE_DIFFERENCE_LOWER}. */
+    public static final String DRIFT_RATE_DIFFERENCE_LOWER = DRIFT_PREFIX + ".rate.difference.lower";
+    public static final String PROM_DRIFT_RATE_DIFFERENCE_LOWER = "refusal_monitor_drift_rate_difference_lower";
+    /** Gauge: upper bound of the 95 % Newcombe interval. Prometheus: {@value #PROM_DRIFT_RATE_DIFFERENCE_UPPER}. */
+    public static final String DRIFT_RATE_DIFFERENCE_UPPER = DRIFT_PREFIX + ".rate.difference.upper";
+    public static final String PROM_DRIFT_RATE_DIFFERENCE_UPPER = "refusal_monitor_drift_rate_difference_upper";
+    /** Gauge: share of the latest window per refusal-plane sector, by {@link #TAG_SECTOR}. Prometheus: {@value #PROM_DRIFT_SECTOR_SHARE}. */
+    public static final String DRIFT_SECTOR_SHARE = DRIFT_PREFIX + ".sector.share";
+    public static final String PROM_DRIFT_SECTOR_SHARE = "refusal_monitor_drift_sector_share";
+    /** Gauge: population stability index, window vs reference, by {@link #TAG_SCORE} ({@code probe_probability}, {@code mahalanobis_refusal}, {@code sector}). Prometheus: {@value #PROM_DRIFT_PSI}. */
+    public static final String DRIFT_PSI = DRIFT_PREFIX + ".psi";
+    public static final String PROM_DRIFT_PSI = "refusal_monitor_drift_psi";
+    /** Gauge: binned two-sample KS statistic D, by {@link #TAG_SCORE} ({@code probe_probability}, {@code mahalanobis_refusal}). Prometheus: {@value #PROM_DRIFT_KS}. */
+    public static final String DRIFT_KS = DRIFT_PREFIX + ".ks";
+    public static final String PROM_DRIFT_KS = "refusal_monitor_drift_ks";
+    /** Gauge: asymptotic p-value of that KS statistic, by {@link #TAG_SCORE}. Prometheus: {@value #PROM_DRIFT_KS_PVALUE}. */
+    public static final String DRIFT_KS_PVALUE = DRIFT_PREFIX + ".ks.pvalue";
+    public static final String PROM_DRIFT_KS_PVALUE = "refusal_monitor_drift_ks_pvalue";
+    /** Gauge: CUSUM of the flagged-rate z, by {@link #TAG_DIRECTION} ({@code up}, {@code down}). Prometheus: {@value #PROM_DRIFT_CUSUM}. */
+    public static final String DRIFT_CUSUM = DRIFT_PREFIX + ".cusum";
+    public static final String PROM_DRIFT_CUSUM = "refusal_monitor_drift_cusum";
+    /** Gauge: 1 when the latest window drifted (any reason), else 0. Prometheus: {@value #PROM_DRIFT_DRIFTED}. */
+    public static final String DRIFT_DRIFTED = DRIFT_PREFIX + ".drifted";
+    public static final String PROM_DRIFT_DRIFTED = "refusal_monitor_drift_drifted";
+    /** Gauge: 1 when that part of the rule fired on the latest window, by {@link #TAG_REASON} ({@code flagged_rate_up}, {@code flagged_rate_down}, {@code probability_distribution}). Prometheus: {@value #PROM_DRIFT_ALARM}. */
+    public static final String DRIFT_ALARM = DRIFT_PREFIX + ".alarm";
+    public static final String PROM_DRIFT_ALARM = "refusal_monitor_drift_alarm";
+    /** Gauge: 1 once the slice's reference is complete (comparisons start), else 0. Prometheus: {@value #PROM_DRIFT_REFERENCE_READY}. */
+    public static final String DRIFT_REFERENCE_READY = DRIFT_PREFIX + ".reference.ready";
+    public static final String PROM_DRIFT_REFERENCE_READY = "refusal_monitor_drift_reference_ready";
+    /** Gauge: requests in the latest closed window. Prometheus: {@value #PROM_DRIFT_WINDOW_REQUESTS}. */
+    public static final String DRIFT_WINDOW_REQUESTS = DRIFT_PREFIX + ".window.requests";
+    public static final String PROM_DRIFT_WINDOW_REQUESTS = "refusal_monitor_drift_window_requests";
+    /** Counter: drift windows closed, per slice. Prometheus: {@value #PROM_DRIFT_WINDOWS}. */
+    public static final String DRIFT_WINDOWS = DRIFT_PREFIX + ".windows";
+    public static final String PROM_DRIFT_WINDOWS = "refusal_monitor_drift_windows_total";
+    /** Gauge: slices the tracker holds (bounded by the caps). Prometheus: {@value #PROM_DRIFT_SLICES}. */
+    public static final String DRIFT_SLICES = DRIFT_PREFIX + ".slices";
+    public static final String PROM_DRIFT_SLICES = "refusal_monitor_drift_slices";
+    /** Counter: drift reports, by {@link #TAG_OUTCOME} ({@code sent}, {@code failed}) on the drift topic. Prometheus: {@value #PROM_DRIFT_REPORTS}. */
+    public static final String DRIFT_REPORTS = DRIFT_PREFIX + ".reports";
+    public static final String PROM_DRIFT_REPORTS = "refusal_monitor_drift_reports_total";
+    /** Counter: scored records the tracker could not count (a score outside its domain). Prometheus: {@value #PROM_DRIFT_SKIPPED}. */
+    public static final String DRIFT_SKIPPED = DRIFT_PREFIX + ".skipped";
+    public static final String PROM_DRIFT_SKIPPED = "refusal_monitor_drift_skipped_total";
+
+    // ---- Kafka Streams metrics used by deploy/ rules and grafana/ (checked against a live scrape) ----
+    /** Max records lag over the partitions of a consumer (Streams' main, restore and global consumers), by {@code client_id}. */
+    public static final String PROM_KAFKA_RECORDS_LAG_MAX = "kafka_consumer_fetch_manager_records_lag_max";
+    /** Records processed per second per stream thread, by {@code thread_id}. */
+    public static final String PROM_KAFKA_PROCESS_RATE = "kafka_stream_thread_process_rate";
+
     // ---- tags ----
     public static final String TAG_MODEL = "model";
     public static final String TAG_OUTCOME = "outcome";
@@ -68,6 +132,9 @@ public final class MetricNames {
     public static final String TAG_TENANT = "tenant";
     public static final String TAG_ROUTE = "route";
     public static final String TAG_LAYER = "layer";
+    public static final String TAG_RATE = "rate";
+    public static final String TAG_SECTOR = "sector";
+    public static final String TAG_DIRECTION = "direction";
 
     public static final String OUTCOME_SCORED = "scored";
     public static final String OUTCOME_DLQ = "dlq";
@@ -79,6 +146,23 @@ public final class MetricNames {
     /** Every monitor metric's Prometheus family name (for rule/dashboard checks). */
     public static final List<String> PROMETHEUS_NAMES = List.of(PROM_RECORDS, PROM_DLQ, PROM_FLAGGED, PROM_SCORING,
             PROM_SCORE_BUCKETS, PROM_DIRECTIONS_VERSION, PROM_DIRECTIONS_AGE, PROM_DIRECTIONS_REJECTED);
+
+    /** Every drift metric's Prometheus family name (exported by {@code monitor.drift.DriftMetrics}). */
+    public static final List<String> PROMETHEUS_DRIFT_NAMES = List.of(PROM_DRIFT_PROBABILITY_MEAN, PROM_DRIFT_RATE, PROM_DRIFT_RATE_DIFFERENCE, PROM_DRIFT_RATE_DIFFERENCE_LOWER,
+            PROM_DRIFT_RATE_DIFFERENCE_UPPER, PROM_DRIFT_SECTOR_SHARE, PROM_DRIFT_PSI, PROM_DRIFT_KS,
+            PROM_DRIFT_KS_PVALUE, PROM_DRIFT_CUSUM, PROM_DRIFT_DRIFTED, PROM_DRIFT_ALARM, PROM_DRIFT_REFERENCE_READY,
+            PROM_DRIFT_WINDOW_REQUESTS, PROM_DRIFT_WINDOWS, PROM_DRIFT_SLICES, PROM_DRIFT_REPORTS, PROM_DRIFT_SKIPPED);
+
+    /** {@link #PROMETHEUS_NAMES}, {@link #PROMETHEUS_DRIFT_NAMES} and {@link #PROMETHEUS_KAFKA_NAMES}: every name rules and dashboards may use. */
+    public static List<String> allPrometheusNames() {
+        java.util.List<String> all = new java.util.ArrayList<>(PROMETHEUS_NAMES);
+        all.addAll(PROMETHEUS_DRIFT_NAMES);
+        all.addAll(PROMETHEUS_KAFKA_NAMES);
+        return List.copyOf(all);
+    }
+
+    /** The Kafka Streams metrics that rules and dashboards use (the e2e test checks them against a live scrape). */
+    public static final List<String> PROMETHEUS_KAFKA_NAMES = List.of(PROM_KAFKA_RECORDS_LAG_MAX, PROM_KAFKA_PROCESS_RATE);
 
     /**
      * Kafka Streams' own metrics, bound by {@code KafkaStreamsMetrics}, appear as {@code kafka_<group>_<name>}

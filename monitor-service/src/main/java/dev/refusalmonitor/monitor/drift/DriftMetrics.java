@@ -1,0 +1,212 @@
+package dev.refusalmonitor.monitor.drift;
+
+import dev.refusalmonitor.math.drift.DriftReport;
+import dev.refusalmonitor.math.drift.RateDifference;
+import dev.refusalmonitor.math.drift.SliceKey;
+import dev.refusalmonitor.monitor.metrics.MetricNames;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Drift metrics (names in {@link MetricNames}, prefix {@code refusal.monitor.drift}): per (model, tenant, route)
+ * slice, gauges of its latest closed window (rates, sector shares, PSI, KS, rate differences with their 95 %
+ * intervals, CUSUMs, the drift decision) and a counter of closed windows; plus the number of slices, drift reports
+ * sent or failed, and records the tracker skipped.
+ *
+ * <p><b>Tags.</b> {@code tenant} and {@code route} are the slice's: an allowlisted value, {@code _all} (the model
+ * total), {@code _none} (records without tenant/route) or {@code _other} (not allowlisted, or past the tracker's
+ * slice cap). Rows are created on a slice's first closed window and never removed, so the series count is bounded
+ * by the tracker's caps: maxModels · (maxSlicesPerModel + 2) slices, about 30 series each. Comparison gauges are
+ * NaN until the slice's reference is complete ({@code refusal_monitor_drift_reference_ready} = 0).
+ */
+public final class DriftMetrics implements MeterBinder {
+    static final String RATE_FLAGGED = "flagged";
+    static final String RATE_CAST_FIRE = "cast_fire";
+    static final String RATE_OOD = "ood";
+    static final String SCORE_PROBABILITY = "probe_probability";
+    static final String SCORE_MAHALANOBIS = "mahalanobis_refusal";
+    static final String SCORE_SECTOR = "sector";
+
+    private final Iterable<Tag> extraTags;
+    private final IntSupplier sliceCount;
+    private final Map<SliceKey, SliceGauges> slices = new ConcurrentHashMap<>();
+    private volatile MeterRegistry registry;
+    private Counter reportsSent;
+    private Counter reportsFailed;
+    private Counter skipped;
+
+    /** @param sliceCount the tracker's current number of slices (read at scrape time) */
+    public DriftMetrics(IntSupplier sliceCount) {
+        this(Tags.empty(), sliceCount);
+    }
+
+    /**
+     * @param extraTags  tags added to every meter
+     * @param sliceCount the tracker's current number of slices (read at scrape time; must be thread-safe)
+     */
+    public DriftMetrics(Iterable<Tag> extraTags, IntSupplier sliceCount) {
+        this.extraTags = extraTags;
+        this.sliceCount = sliceCount;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder(MetricNames.DRIFT_SLICES, sliceCount, IntSupplier::getAsInt)
+                .description("Drift slices (model, tenant, route) the tracker holds; bounded by the slice caps")
+                .tags(extraTags).register(registry);
+        reportsSent = reports(registry, "sent");
+        reportsFailed = reports(registry, "failed");
+        skipped = Counter.builder(MetricNames.DRIFT_SKIPPED)
+                .description("Scored records the drift tracker could not count (a score outside its domain)")
+                .tags(extraTags).register(registry);
+        this.registry = registry;
+    }
+
+    private Counter reports(MeterRegistry registry, String outcome) {
+        return Counter.builder(MetricNames.DRIFT_REPORTS)
+                .description("Drift reports written to the drift topic, by outcome")
+                .tags(extraTags).tag(MetricNames.TAG_OUTCOME, outcome).register(registry);
+    }
+
+    /** Publishes the report's window as the slice's latest; older windows than the one shown are ignored. */
+    public void record(DriftReport r) {
+        MeterRegistry reg = registry;
+        if (reg == null) throw new IllegalStateException("DriftMetrics is not bound to a registry");
+        SliceGauges g = slices.computeIfAbsent(r.slice(), k -> new SliceGauges(reg, Tags.of(extraTags)
+                .and(MetricNames.TAG_MODEL, k.model()).and(MetricNames.TAG_TENANT, k.tenant())
+                .and(MetricNames.TAG_ROUTE, k.route())));
+        g.update(reg, r);
+    }
+
+    public void reportSent() {
+        reportsSent.increment();
+    }
+
+    public void reportFailed() {
+        reportsFailed.increment();
+    }
+
+    public void skipped() {
+        skipped.increment();
+    }
+
+    /** Slices that have closed at least one window. */
+    public int reportedSlices() {
+        return slices.size();
+    }
+
+    /** One slice's latest window; the gauges read these fields at scrape time. */
+    private static final class SliceGauges {
+        private final Tags tags;
+        private final Counter windows;
+        private final Map<String, double[]> sectorShares = new ConcurrentHashMap<>();
+        private long shownWindow = -1;
+        volatile double n = Double.NaN;
+        volatile double probabilityMean = Double.NaN;
+        volatile double flaggedRate = Double.NaN, castFireRate = Double.NaN, oodRate = Double.NaN;
+        volatile RateDifference flaggedDiff, castFireDiff, oodDiff;
+        volatile double psiProbability = Double.NaN, psiMahalanobis = Double.NaN, psiSectors = Double.NaN;
+        volatile double ksProbability = Double.NaN, ksMahalanobis = Double.NaN;
+        volatile double ksProbabilityP = Double.NaN, ksMahalanobisP = Double.NaN;
+        volatile double cusumUp, cusumDown;
+        volatile boolean drifted, referenceReady;
+        volatile List<String> reasons = List.of();
+
+        SliceGauges(MeterRegistry reg, Tags tags) {
+            this.tags = tags;
+            gauge(reg, MetricNames.DRIFT_PROBABILITY_MEAN, "Mean probe probability p(H) of the latest closed window",
+                    Tags.empty(), g -> g.probabilityMean);
+            gauge(reg, MetricNames.DRIFT_WINDOW_REQUESTS, "Requests in the latest closed drift window", Tags.empty(),
+                    g -> g.n);
+            rate(reg, RATE_FLAGGED, g -> g.flaggedRate, g -> g.flaggedDiff);
+            rate(reg, RATE_CAST_FIRE, g -> g.castFireRate, g -> g.castFireDiff);
+            rate(reg, RATE_OOD, g -> g.oodRate, g -> g.oodDiff);
+            String psi = "Population stability index of the latest window against the reference, by score";
+            gauge(reg, MetricNames.DRIFT_PSI, psi, Tags.of(MetricNames.TAG_SCORE, SCORE_PROBABILITY), g -> g.psiProbability);
+            gauge(reg, MetricNames.DRIFT_PSI, psi, Tags.of(MetricNames.TAG_SCORE, SCORE_MAHALANOBIS), g -> g.psiMahalanobis);
+            gauge(reg, MetricNames.DRIFT_PSI, psi, Tags.of(MetricNames.TAG_SCORE, SCORE_SECTOR), g -> g.psiSectors);
+            String ks = "Binned two-sample KS statistic D of the latest window against the reference, by score";
+            gauge(reg, MetricNames.DRIFT_KS, ks, Tags.of(MetricNames.TAG_SCORE, SCORE_PROBABILITY), g -> g.ksProbability);
+            gauge(reg, MetricNames.DRIFT_KS, ks, Tags.of(MetricNames.TAG_SCORE, SCORE_MAHALANOBIS), g -> g.ksMahalanobis);
+            String ksp = "Asymptotic p-value of the two-sample KS statistic, by score";
+            gauge(reg, MetricNames.DRIFT_KS_PVALUE, ksp, Tags.of(MetricNames.TAG_SCORE, SCORE_PROBABILITY), g -> g.ksProbabilityP);
+            gauge(reg, MetricNames.DRIFT_KS_PVALUE, ksp, Tags.of(MetricNames.TAG_SCORE, SCORE_MAHALANOBIS), g -> g.ksMahalanobisP);
+            String cusum = "One-sided CUSUM of the flagged-rate z after the latest window, by direction";
+            gauge(reg, MetricNames.DRIFT_CUSUM, cusum, Tags.of(MetricNames.TAG_DIRECTION, "up"), g -> g.cusumUp);
+            gauge(reg, MetricNames.DRIFT_CUSUM, cusum, Tags.of(MetricNames.TAG_DIRECTION, "down"), g -> g.cusumDown);
+            gauge(reg, MetricNames.DRIFT_DRIFTED, "1 when the latest closed window drifted from the reference, else 0",
+                    Tags.empty(), g -> g.drifted ? 1 : 0);
+            for (String reason : List.of(DriftReport.REASON_FLAGGED_UP, DriftReport.REASON_FLAGGED_DOWN,
+                    DriftReport.REASON_DISTRIBUTION)) {
+                gauge(reg, MetricNames.DRIFT_ALARM, "1 when this part of the drift rule fired on the latest window",
+                        Tags.of(MetricNames.TAG_REASON, reason), g -> g.reasons.contains(reason) ? 1 : 0);
+            }
+            gauge(reg, MetricNames.DRIFT_REFERENCE_READY, "1 once the slice's reference is complete, else 0",
+                    Tags.empty(), g -> g.referenceReady ? 1 : 0);
+            windows = Counter.builder(MetricNames.DRIFT_WINDOWS).description("Drift windows closed")
+                    .tags(tags).register(reg);
+        }
+
+        private void rate(MeterRegistry reg, String rate, ToDoubleFunction<SliceGauges> value,
+                          java.util.function.Function<SliceGauges, RateDifference> diff) {
+            Tags t = Tags.of(MetricNames.TAG_RATE, rate);
+            gauge(reg, MetricNames.DRIFT_RATE, "Share of requests in the latest window, by rate", t, value);
+            gauge(reg, MetricNames.DRIFT_RATE_DIFFERENCE, "Rate of the latest window minus the reference's, by rate", t,
+                    g -> diff.apply(g) == null ? Double.NaN : diff.apply(g).difference());
+            gauge(reg, MetricNames.DRIFT_RATE_DIFFERENCE_LOWER, "Lower bound of the 95% Newcombe interval of the rate difference", t,
+                    g -> diff.apply(g) == null ? Double.NaN : diff.apply(g).lower());
+            gauge(reg, MetricNames.DRIFT_RATE_DIFFERENCE_UPPER, "Upper bound of the 95% Newcombe interval of the rate difference", t,
+                    g -> diff.apply(g) == null ? Double.NaN : diff.apply(g).upper());
+        }
+
+        private void gauge(MeterRegistry reg, String name, String description, Tags extra,
+                           ToDoubleFunction<SliceGauges> f) {
+            Gauge.builder(name, this, f).description(description).tags(tags.and(extra)).register(reg);
+        }
+
+        synchronized void update(MeterRegistry reg, DriftReport r) {
+            windows.increment();
+            // Two stream threads may hand over reports out of order: never show an older window over a newer one.
+            if (r.windowIndex() < shownWindow) return;
+            shownWindow = r.windowIndex();
+            n = r.n();
+            probabilityMean = r.probeProbabilityMean();
+            flaggedRate = r.flaggedRate();
+            castFireRate = r.castFireRate();
+            oodRate = r.oodRate();
+            flaggedDiff = r.flaggedDifference();
+            castFireDiff = r.castFireDifference();
+            oodDiff = r.oodDifference();
+            psiProbability = r.psiProbability();
+            psiMahalanobis = r.psiMahalanobis();
+            psiSectors = r.psiSectors();
+            ksProbability = r.ksProbability();
+            ksMahalanobis = r.ksMahalanobis();
+            ksProbabilityP = r.ksProbabilityPValue();
+            ksMahalanobisP = r.ksMahalanobisPValue();
+            cusumUp = r.cusumUp();
+            cusumDown = r.cusumDown();
+            reasons = List.copyOf(r.reasons());
+            drifted = r.drifted();
+            referenceReady = r.referenceReady();
+            r.sectorShares().forEach((sector, share) -> sectorShares.computeIfAbsent(sector, s -> {
+                double[] holder = {Double.NaN};
+                // The sector set is the tracker's configured list plus _other: bounded.
+                Gauge.builder(MetricNames.DRIFT_SECTOR_SHARE, holder, h -> h[0])
+                        .description("Share of the latest window per refusal-plane sector")
+                        .tags(tags).tag(MetricNames.TAG_SECTOR, s).register(reg);
+                return holder;
+            })[0] = share);
+        }
+    }
+}
