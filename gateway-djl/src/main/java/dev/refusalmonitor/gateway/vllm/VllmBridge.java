@@ -36,8 +36,12 @@ import java.util.function.BooleanSupplier;
  * file name without {@code .safetensors}.
  *
  * <p>A file is taken only when it is complete: its name ends in {@code .safetensors} (not {@code .tmp.safetensors}),
- * no {@code NAME.lock} or {@code NAME.safetensors.lock} file sits beside it, and its size and modification time have
- * not changed for the settle time. A file is moved to the done folder (or deleted) only after the broker acknowledged
+ * its size and modification time have not changed for the settle time, and no companion lock file
+ * ({@code NAME.safetensors.lock} or {@code NAME.lock}) is newer than it. vLLM's connector creates the lock file (with
+ * O_TRUNC) and holds an exclusive {@code flock} on it while a background thread writes the data file, and never
+ * removes it; a JVM cannot see a {@code flock}, so a lock file newer than the data means a write has started and
+ * not yet touched the data file, while an older one is left over from the finished write. The bridge deletes the
+ * lock file together with its data file. A file is moved to the done folder (or deleted) only after the broker acknowledged
  * its record, so a broker outage leaves every file in place; a file that cannot be read as a vLLM export is moved to
  * the failed folder with a {@code NAME.safetensors.reason.txt} beside it. Done files leave the watched folder, so a
  * restart does not send them again. Delivery is at-least-once: a crash between the acknowledgement and the move
@@ -182,16 +186,16 @@ public final class VllmBridge {
         long now = System.nanoTime();
         int waiting = 0;
         for (Path p : candidates) {
-            if (isLocked(p)) {
-                seen.remove(p);
-                waiting++;
-                continue;
-            }
             BasicFileAttributes a;
             try {
                 a = Files.readAttributes(p, BasicFileAttributes.class);
             } catch (IOException e) {
                 continue; // vanished between listing and reading
+            }
+            if (writeStarted(p, a.lastModifiedTime().toMillis())) {
+                seen.remove(p);
+                waiting++;
+                continue;
             }
             Seen s = new Seen(a.size(), a.lastModifiedTime().toMillis(), now);
             Seen prev = seen.get(p);
@@ -208,11 +212,23 @@ public final class VllmBridge {
         return waiting;
     }
 
-    /** vLLM (through filelock) holds {@code NAME.safetensors.lock} or {@code NAME.lock} while it writes. */
-    static boolean isLocked(Path file) {
+    /** The companion lock files vLLM may write beside {@code file}. */
+    static List<Path> lockFiles(Path file) {
         String name = file.getFileName().toString();
         String stem = name.substring(0, name.length() - SUFFIX.length());
-        return Files.exists(file.resolveSibling(name + ".lock")) || Files.exists(file.resolveSibling(stem + ".lock"));
+        return List.of(file.resolveSibling(name + ".lock"), file.resolveSibling(stem + ".lock"));
+    }
+
+    /** True when a lock file is newer than the data file: vLLM took the lock for a write that has not finished. */
+    static boolean writeStarted(Path file, long dataModifiedMs) {
+        for (Path lock : lockFiles(file)) {
+            try {
+                if (Files.getLastModifiedTime(lock).toMillis() > dataModifiedMs) return true;
+            } catch (IOException e) {
+                // no such lock file
+            }
+        }
+        return false;
     }
 
     /** The record for one vLLM file: the request id is the file name without {@code .safetensors}. */
@@ -262,6 +278,7 @@ public final class VllmBridge {
 
     private void finish(Path file) throws IOException {
         seen.remove(file);
+        deleteLocks(file);
         if (options.doneDir() == null) {
             Files.deleteIfExists(file);
         } else {
@@ -269,8 +286,13 @@ public final class VllmBridge {
         }
     }
 
+    private static void deleteLocks(Path file) throws IOException {
+        for (Path lock : lockFiles(file)) Files.deleteIfExists(lock);
+    }
+
     private void moveToFailed(Path file, String reason) throws IOException {
         seen.remove(file);
+        deleteLocks(file);
         Path target = options.failedDir().resolve(file.getFileName());
         Files.writeString(options.failedDir().resolve(file.getFileName() + REASON_SUFFIX), reason + System.lineSeparator());
         move(file, target);

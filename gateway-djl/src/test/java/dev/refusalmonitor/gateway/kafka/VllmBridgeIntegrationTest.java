@@ -22,6 +22,7 @@ import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -177,13 +178,20 @@ class VllmBridgeIntegrationTest {
     void shouldLeaveLockedAndUnsettledFilesAlone(@TempDir Path watch) throws Exception {
         String topic = "vllm-lock";
         KafkaTestSupport.createTopics(kafka.bootstrapServers(), topic);
-        writeVllmFile(watch.resolve("w.safetensors"), SafetensorsDType.F32, 7);
-        Files.createFile(watch.resolve("w.safetensors.lock"));
+        // vLLM re-created the lock (O_TRUNC, exclusive flock) after the data file's last write: a write is under way.
+        Path data = watch.resolve("w.safetensors");
+        Path lock = watch.resolve("w.safetensors.lock");
+        writeVllmFile(data, SafetensorsDType.F32, 7);
+        Files.createFile(lock);
+        Files.setLastModifiedTime(data, FileTime.fromMillis(1_700_000_000_000L));
+        Files.setLastModifiedTime(lock, FileTime.fromMillis(1_700_000_001_000L));
         VllmBridge b = bridge(watch, topic, Pooling.LAST_TOKEN);
         assertEquals(new VllmBridge.PollResult(0, 0, 1), b.pollOnce());
-        assertTrue(Files.exists(watch.resolve("w.safetensors")));
-        Files.delete(watch.resolve("w.safetensors.lock"));
+        assertTrue(Files.exists(data));
+        // The write finished: the data file is now newer than its lock, which vLLM leaves behind.
+        Files.setLastModifiedTime(data, FileTime.fromMillis(1_700_000_002_000L));
         assertEquals(new VllmBridge.PollResult(1, 0, 0), b.pollOnce());
+        assertFalse(Files.exists(lock), "the leftover lock file goes with its data file");
 
         // With a settle time far longer than the test, a fresh file is never read.
         writeVllmFile(watch.resolve("fresh.safetensors"), SafetensorsDType.F32, 8);
