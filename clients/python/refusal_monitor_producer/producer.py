@@ -90,7 +90,11 @@ class HiddenStateProducer:
     def flush(self, timeout=30.0):
         """Waits until every record sent so far is acknowledged; ProducerError names the first that was not."""
         pending, self._pending = self._pending, []
-        self._producer.flush(timeout=timeout)
+        try:
+            self._producer.flush(timeout=timeout)
+        except Exception as e:  # KafkaTimeoutError: records still unsent when the timeout ran out
+            raise ProducerError("%d record(s) not acknowledged within %.1f s: %s: %s"
+                                % (len(pending), timeout, type(e).__name__, e)) from e
         for rid, future in pending:
             try:
                 future.get(timeout=max(0.0, timeout))

@@ -95,6 +95,25 @@ class PythonProducerIntegrationTest {
         return text;
     }
 
+    /** Fails (never skips) with an install hint when the interpreter lacks numpy or kafka-python. */
+    private static void requirePythonPackages(Path work) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(PYTHON, "-c", "import numpy, kafka").directory(work.toFile())
+                .redirectErrorStream(true);
+        Process proc;
+        try {
+            proc = pb.start();
+        } catch (IOException e) {
+            fail(PYTHON + " cannot be started (" + e.getMessage() + "): " + INSTALL_HINT);
+            return;
+        }
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!proc.waitFor(1, TimeUnit.MINUTES)) {
+            proc.destroyForcibly();
+            fail(PYTHON + " did not start within a minute");
+        }
+        if (proc.exitValue() != 0) fail(INSTALL_HINT + "\n" + out);
+    }
+
     /** Random values plus ones that sit exactly on bf16/f16 rounding ties, and values past the f16 range. */
     private static float[] input() {
         Random rnd = new Random(42);
@@ -111,7 +130,7 @@ class PythonProducerIntegrationTest {
     @ParameterizedTest
     @ValueSource(strings = {"f32", "f16", "bf16"})
     void recordsPublishedFromPythonDecodeBitExactInJava(String dtype, @TempDir Path work) throws Exception {
-        run(work, List.of("-c", "import numpy, kafka"));  // fails with the install hint when missing
+        requirePythonPackages(work);
         String topic = "python-" + dtype;
         KafkaTestSupport.createTopics(kafka.bootstrapServers(), topic);
         float[] x = input();
