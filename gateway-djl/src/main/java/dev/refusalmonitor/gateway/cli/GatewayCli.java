@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 /** {@code gateway}: runs a transformer with DJL and exports pooled hidden states to files or Kafka. */
 @Command(name = "gateway", mixinStandardHelpOptions = true, version = "gateway 0.1.0",
         description = "Run a transformer (ONNX or TorchScript, through DJL) and export per-prompt hidden states.",
-        subcommands = {EmbedCommand.class, PublishCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {EmbedCommand.class, PublishCommand.class, VllmBridgeCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Without --model the bundled all-MiniLM-L6-v2 (ONNX, layers 0..6, d = 384) is used.",
                 "Run with -Dai.djl.offline=true (bin/gateway does) so DJL never downloads anything."})
 public final class GatewayCli implements Runnable {
@@ -19,7 +19,7 @@ public final class GatewayCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (embed, publish)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (embed, publish, vllm-bridge)");
     }
 
     /** The configured command line, for {@code main} and tests. */

@@ -31,6 +31,8 @@ class GatewayCliTest {
         assertTrue(out.toString().contains("--layer-name"));
         assertEquals(0, run("publish", "--help"));
         assertTrue(out.toString().contains("--bootstrap-servers"));
+        assertEquals(0, run("vllm-bridge", "--help"));
+        assertTrue(out.toString().contains("--watch-dir") && out.toString().contains("--axis-layers"));
     }
 
     @Test
