@@ -11,7 +11,7 @@ section=$(mktemp)
 load=$(load_note)
 java -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_cp" dev.refusalmonitor.bench.e2e.EndToEndBenchmark \
   "$section" "benchmarks/run-e2e.sh${*:+ $*}" "$records" "$dim" "$rate" "$secs" "$root/benchmarks/e2e/python_consumer.py"
-echo "$load" >> "$section"
+printf "\n%s\n" "$load" >> "$section"
 write_section "$section"
 rm -f "$section"
 echo "wrote the End-to-end monitor section of BENCHMARKS.md" >&2

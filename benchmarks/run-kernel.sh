@@ -8,7 +8,7 @@ build_benchmarks
 section=$(mktemp)
 cmd="benchmarks/run-kernel.sh${*:+ $*}"
 java -Xmx2g -cp "$bench_cp" dev.refusalmonitor.bench.kernel.KernelReport "$section" "$cmd" "$@"
-echo "$(load_note)" >> "$section"
+printf "\n%s\n" "$(load_note)" >> "$section"
 write_section "$section"
 rm -f "$section"
 echo "wrote the Scoring kernel section of BENCHMARKS.md" >&2

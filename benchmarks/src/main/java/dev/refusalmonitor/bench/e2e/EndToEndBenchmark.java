@@ -88,7 +88,7 @@ public final class EndToEndBenchmark {
         md.append(String.format("In-JVM KRaft broker (EmbeddedKafkaCluster, same JVM as the monitor and the Java consumers), "
                 + "topics with %d partitions, monitor = MonitorApp with 2 stream threads, commit.interval.ms = 100. "
                 + "Records: one layer, d = %d f32 (%d KiB of tensor data each), random planted-truth vectors; direction "
-                + "set fitted by DirectionFitter (low-rank Mahalanobis k = %d, exact factor %s); every scorer on.%n%n",
+                + "set fitted by DirectionFitter (low-rank Mahalanobis k = %d, exact factor %s); every scorer on. A warm-up monitor drains a separate topic first (JIT).%n%n",
                 PARTITIONS, dim, dim * 4 / 1024, set.layer(set.scoringLayer()).mahalanobis().k(),
                 set.layer(set.scoringLayer()).mahalanobis().hasExact() ? "stored" : "not stored (d > 1024)"));
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.startDefault()) {
@@ -96,6 +96,13 @@ public final class EndToEndBenchmark {
             String input = "bench.hidden-states";
             b.createTopic(input);
             b.produce(input, records, dim, 0, 0);
+
+            // Warm-up: one monitor drains a smaller topic first, so the measured runs do not pay for JIT compilation.
+            String warmInput = "bench.warmup";
+            int warmRecords = Math.max(500, Math.min(records / 5, 10_000));
+            b.createTopic(warmInput);
+            b.produce(warmInput, warmRecords, dim, 0, 1);
+            b.drain("warmup", warmInput, set, warmRecords, false, null);
 
             double plain = b.plainConsumer(input, records);
             Path jfr = work.resolve("eos-drain.jfr");
