@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """numpy/scikit-learn version of `probe-trainer fit`: the same fits on the same .npy files.
 
-What a user would write instead of the Java trainer, timed beside it by run-fit-benchmark.sh.
+What a user would write instead of the Java trainer, timed beside it by benchmarks/run-fit.sh.
 Per layer: a stratified hold-out split; on the training part DIM, Ledoit-Wolf pooled covariance + Fisher direction,
 StandardScaler + LogisticRegression(C=1.0) and the same on shuffled labels (selectivity), Mahalanobis distances
-(exact inverse and a top-k eigen low-rank form), CAST condition vector with its threshold grid, PCA reading vector,
+(the exact inverse when d <= --exact-max-dim, as the Java fitter stores the
+exact factor only then; otherwise the top-k eigen low-rank form with an isotropic remainder), CAST condition vector with its threshold grid, PCA reading vector,
 held-out AUCs; then the published fit on all rows (DIM, covariance, Fisher, probe, inverse, eigenpairs).
-Usage: fit_reference.py HARMFUL.npy HARMLESS.npy [--k 64] [--holdout 0.25]
-Prints one JSON line with the wall time and peak RSS.
+Usage: fit_reference.py HARMFUL.npy HARMLESS.npy [--k 64] [--holdout 0.25] [--exact-max-dim 1024]
+Prints one JSON line with the wall time, the load time, per-layer seconds and the peak RSS.
 """
 import json
 import resource
@@ -15,6 +16,7 @@ import sys
 import time
 
 import numpy as np
+import scipy.linalg
 from sklearn.covariance import LedoitWolf
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score, f1_score
@@ -39,7 +41,24 @@ def first_pc(x):
     return vt[0]
 
 
-def fit_layer(h, s, k, holdout, rng):
+def mahalanobis(cov, vals, vecs, k, exact):
+    """Distance function to a class mean: exact Σ⁻¹, or top-k eigenpairs + isotropic remainder (as the Java fitter)."""
+    if exact:
+        prec = np.linalg.inv(cov)
+        return lambda x, m: np.sqrt(np.einsum("ij,jk,ik->i", x - m, prec, x - m))
+    d = cov.shape[0]
+    lam, v = vals[-k:], vecs[:, -k:]
+    rem = (np.trace(cov) - lam.sum()) / (d - k)
+    coef = 1.0 / lam - 1.0 / rem
+
+    def dist(x, m):
+        e = x - m
+        p = e @ v
+        return np.sqrt(np.maximum((e * e).sum(1) / rem + (p * p) @ coef, 0))
+    return dist
+
+
+def fit_layer(h, s, k, holdout, exact, rng):
     out = {}
     nh, ns = len(h), len(s)
     ih, is_ = rng.permutation(nh), rng.permutation(ns)
@@ -61,13 +80,10 @@ def fit_layer(h, s, k, holdout, rng):
     sc2, lr2 = probe(xtr, rng.permutation(ytr))
     acc2 = ((lr2.predict_proba(sc2.transform(xte))[:, 1] >= 0.5) == yte).mean()
     out["selectivity"] = acc - acc2
-    prec = np.linalg.inv(cov)
-    ev = np.linalg.eigvalsh(cov)
-    out["condition_number"] = ev[-1] / ev[0]
-
-    def maha(x, m):
-        d = x - m
-        return np.sqrt(np.einsum("ij,jk,ik->i", d, prec, d))
+    # One symmetric eigendecomposition serves the condition number and the low-rank form (what a numpy user writes).
+    vals, vecs = scipy.linalg.eigh(cov)
+    out["condition_number"] = vals[-1] / vals[0]
+    maha = mahalanobis(cov, vals, vecs, k, exact)
     dh, ds = maha(xte, htr.mean(0)), maha(xte, str_.mean(0))
     out["mahalanobis_auc"] = roc_auc_score(yte, ds - dh)
     mid = (htr.mean(0) + str_.mean(0)) / 2
@@ -94,9 +110,11 @@ def fit_layer(h, s, k, holdout, rng):
     cov_all, _ = pooled_lw(h, s)
     np.linalg.solve(cov_all, r_all)
     probe(np.vstack([h, s]), np.r_[np.ones(nh), np.zeros(ns)])
-    np.linalg.inv(cov_all)
-    vals, vecs = np.linalg.eigh(cov_all)
+    vals, vecs = scipy.linalg.eigh(cov_all)
+    if exact:
+        np.linalg.inv(cov_all)
     _ = vecs[:, -k:], vals[-k:]
+    c_all = first_pc(np.vstack([h, s]) - (h.mean(0) + s.mean(0)) / 2)
     return out
 
 
@@ -104,16 +122,24 @@ def main():
     args = sys.argv[1:]
     k = int(args[args.index("--k") + 1]) if "--k" in args else 64
     holdout = float(args[args.index("--holdout") + 1]) if "--holdout" in args else 0.25
+    exact_max_dim = int(args[args.index("--exact-max-dim") + 1]) if "--exact-max-dim" in args else 1024
     t0 = time.time()
     h = np.load(args[0]).astype(np.float64)
     s = np.load(args[1]).astype(np.float64)
     if h.ndim == 2:
         h, s = h[:, None, :], s[:, None, :]
+    load = time.time() - t0
+    exact = h.shape[2] <= exact_max_dim
     rng = np.random.default_rng(7)
-    layers = [fit_layer(h[:, l, :], s[:, l, :], k, holdout, rng) for l in range(h.shape[1])]
+    layers, layer_secs = [], []
+    for l in range(h.shape[1]):
+        tl = time.time()
+        layers.append(fit_layer(h[:, l, :], s[:, l, :], k, holdout, exact, rng))
+        layer_secs.append(time.time() - tl)
     secs = time.time() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": secs, "peak_rss_bytes": rss, "layers": layers}))
+    print(json.dumps({"seconds": secs, "load_seconds": load, "layer_seconds": layer_secs, "exact": exact,
+                      "peak_rss_bytes": rss, "layers": layers}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,401 @@
+package dev.refusalmonitor.bench.e2e;
+
+import dev.refusalmonitor.activations.NpyWriter;
+import dev.refusalmonitor.bench.FittedSets;
+import dev.refusalmonitor.bench.Machine;
+import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
+import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.math.directions.LayerDirections;
+import dev.refusalmonitor.monitor.app.MonitorApp;
+import dev.refusalmonitor.monitor.config.MonitorConfig;
+import dev.refusalmonitor.monitor.config.TopicId;
+import dev.refusalmonitor.monitor.kafka.TopicProvisioner;
+import dev.refusalmonitor.monitor.stream.ScoreListener;
+import dev.refusalmonitor.schemas.DecodedHiddenState;
+import dev.refusalmonitor.schemas.HiddenStateBuilder;
+import dev.refusalmonitor.schemas.v1.SafetyScore;
+import dev.refusalmonitor.trainer.publish.DirectionPublisher;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * End-to-end monitor benchmark on the in-JVM KRaft broker: d-dim f32 hidden states, one layer, every scorer on.
+ * <ol>
+ * <li>Drain: N records are produced first, then each monitor (EOS on, then off; 2 partitions, 2 stream threads) is
+ * started and timed from its first to its last scored record. Beside it, on the same topic: a plain Kafka consumer
+ * (the I/O limit) and the kafka-python + numpy consumer {@code benchmarks/e2e/python_consumer.py}.</li>
+ * <li>Latency: records paced at a fixed rate; latency = when a read_committed consumer of the score topic receives
+ * the score − the record's event_time_unix_ms (set when it was produced).</li>
+ * <li>Profile: a JFR recording of the EOS drain; execution samples of the stream threads summarised by top frame.</li>
+ * </ol>
+ * Usage: EndToEndBenchmark OUT.md COMMAND RECORDS DIM PACED_RATE PACED_SECONDS PYTHON_SCRIPT
+ */
+public final class EndToEndBenchmark {
+    private static final Duration DEADLINE = Duration.ofMinutes(30);
+    private static final int PARTITIONS = 2;
+
+    private final String bootstrap;
+    private final Path work;
+
+    private EndToEndBenchmark(String bootstrap, Path work) {
+        this.bootstrap = bootstrap;
+        this.work = work;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 7)
+            throw new IllegalArgumentException("usage: EndToEndBenchmark OUT.md COMMAND RECORDS DIM PACED_RATE PACED_SECONDS PYTHON_SCRIPT");
+        Path out = Path.of(args[0]);
+        int records = Integer.parseInt(args[2]);
+        int dim = Integer.parseInt(args[3]);
+        int pacedRate = Integer.parseInt(args[4]);
+        int pacedSeconds = Integer.parseInt(args[5]);
+        Path pythonScript = Path.of(args[6]);
+        String machine = Machine.describe();
+        Path work = Files.createTempDirectory("refusal-e2e-bench");
+        DirectionSetModel set = FittedSets.cachedOneLayer(dim, 200, 1024);
+        StringBuilder md = new StringBuilder("## End-to-end monitor\n\n");
+        md.append("Command: `").append(args[1]).append("`\n\nMachine: ").append(machine).append("\n\n");
+        md.append(String.format("In-JVM KRaft broker (EmbeddedKafkaCluster, same JVM as the monitor and the Java consumers), "
+                + "topics with %d partitions, monitor = MonitorApp with 2 stream threads, commit.interval.ms = 100. "
+                + "Records: one layer, d = %d f32 (%d KiB of tensor data each), random planted-truth vectors; direction "
+                + "set fitted by DirectionFitter (low-rank Mahalanobis k = %d, exact factor %s); every scorer on. A warm-up monitor drains a separate topic first (JIT).%n%n",
+                PARTITIONS, dim, dim * 4 / 1024, set.layer(set.scoringLayer()).mahalanobis().k(),
+                set.layer(set.scoringLayer()).mahalanobis().hasExact() ? "stored" : "not stored (d > 1024)"));
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.startDefault()) {
+            EndToEndBenchmark b = new EndToEndBenchmark(kafka.bootstrapServers(), work);
+            String input = "bench.hidden-states";
+            b.createTopic(input);
+            b.produce(input, records, dim, 0, 0);
+
+            // Warm-up: one monitor drains a smaller topic first, so the measured runs do not pay for JIT compilation.
+            String warmInput = "bench.warmup";
+            int warmRecords = Math.max(500, Math.min(records / 5, 10_000));
+            b.createTopic(warmInput);
+            b.produce(warmInput, warmRecords, dim, 0, 1);
+            b.drain("warmup", warmInput, set, warmRecords, false, null);
+
+            double plain = b.plainConsumer(input, records);
+            Path jfr = work.resolve("eos-drain.jfr");
+            double eos = b.drain("drain-eos", input, set, records, true, jfr);
+            double alos = b.drain("drain-alos", input, set, records, false, null);
+            Path params = b.exportParameters(set);
+            String python = b.pythonConsumer(pythonScript, input, records, params);
+            double pythonRate = Double.parseDouble(python.replaceAll(".*\"records_per_second\": ([0-9.eE+-]+).*", "$1"));
+
+            md.append(String.format("### Drain: %d pre-produced records%n%n", records));
+            md.append("| reader | records/s | vs plain consumer | vs Python consumer |\n| --- | ---: | ---: | ---: |\n");
+            md.append(String.format("| plain Java KafkaConsumer (I/O limit) | %.0f | 1.00× | %.2f× |%n", plain, plain / pythonRate));
+            md.append(String.format("| monitor, exactly_once_v2 | %.0f | %.2f× | %.2f× |%n", eos, eos / plain, eos / pythonRate));
+            md.append(String.format("| monitor, at_least_once | %.0f | %.2f× | %.2f× |%n", alos, alos / plain, alos / pythonRate));
+            md.append(String.format("| kafka-python + numpy consumer (scores only, produces nothing) | %.0f | %.2f× | 1.00× |%n%n",
+                    pythonRate, pythonRate / plain));
+            md.append(String.format("Targets: monitor ≥ 0.9× the plain consumer: EOS **%s**, ALOS **%s**; ≥ 2× the Python consumer: "
+                    + "EOS **%s**, ALOS **%s**. Monitor rate = records / (last scored − first scored) from a ScoreListener; "
+                    + "plain consumer = records / (last polled − first polled). Python: `%s`.%n%n",
+                    met(eos >= 0.9 * plain), met(alos >= 0.9 * plain), met(eos >= 2 * pythonRate), met(alos >= 2 * pythonRate),
+                    python.trim()));
+
+            md.append(String.format("### Latency: %d records/s for %d s%n%n", pacedRate, pacedSeconds));
+            md.append("| guarantee | scores received | p50 ms | p99 ms | max ms |\n| --- | ---: | ---: | ---: | ---: |\n");
+            for (boolean exactlyOnce : new boolean[]{true, false}) {
+                long[] lat = b.pacedLatency(exactlyOnce ? "paced-eos" : "paced-alos", set, dim, pacedRate, pacedSeconds, exactlyOnce);
+                md.append(String.format("| %s | %d | %d | %d | %d |%n", exactlyOnce ? "exactly_once_v2" : "at_least_once",
+                        lat.length, percentile(lat, 50), percentile(lat, 99), lat.length == 0 ? -1 : lat[lat.length - 1]));
+            }
+            md.append("\nLatency = receipt by a read_committed consumer of the score topic − event_time_unix_ms stamped at "
+                    + "produce time (the whole produce → score → commit → visible path; under EOS it includes the "
+                    + "transaction commit every 100 ms).\n\n");
+            md.append("### Where the time goes (JFR execution samples of the stream threads, EOS drain)\n\n");
+            md.append(topFrames(jfr, 15));
+        }
+        Files.writeString(out, md.toString());
+    }
+
+    private static String met(boolean ok) {
+        return ok ? "met" : "missed";
+    }
+
+    private static long percentile(long[] sorted, int p) {
+        if (sorted.length == 0) return -1;
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+
+    private void createTopic(String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, PARTITIONS, (short) 1)))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Properties producerProps(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        return p;
+    }
+
+    /** Produces n records (rate 0 = as fast as possible) with event_time_unix_ms = the send time. */
+    private void produce(String topic, int n, int dim, int rate, int seed) {
+        float[][] pool = new float[64][];
+        float[] rows = FittedSets.rows(dim, pool.length, 1234 + seed);
+        for (int i = 0; i < pool.length; i++) pool[i] = Arrays.copyOfRange(rows, i * dim, (i + 1) * dim);
+        long start = System.nanoTime();
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                if (rate > 0) {
+                    long due = start + (long) (i * 1e9 / rate);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                String id = "req-" + seed + "-" + i;
+                byte[] value = HiddenStateBuilder.create(id, FittedSets.MODEL_ID)
+                        .eventTimeUnixMs(System.currentTimeMillis()).layer(0, pool[i % pool.length]).toByteArray();
+                p.send(new ProducerRecord<>(topic, id, value));
+            }
+            p.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while producing", e);
+        }
+    }
+
+    private Properties consumerProps(String group, boolean readCommitted) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
+        return p;
+    }
+
+    /** A plain consumer reading every record of the topic, touching each value once; records/s. */
+    private double plainConsumer(String topic, int n) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps("plain-reader", false),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (int i = 0; i < PARTITIONS; i++) parts.add(new TopicPartition(topic, i));
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long seen = 0, bytes = 0, first = 0, last = 0, deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (seen < n) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("plain consumer read " + seen + " of " + n);
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (seen++ == 0) first = System.nanoTime();
+                    bytes += r.value()[r.value().length - 1];
+                }
+                last = System.nanoTime();
+            }
+            if (bytes == Long.MIN_VALUE) System.out.println(bytes); // keeps the value reads
+            return (n - 1) / ((last - first) / 1e9);
+        }
+    }
+
+    private MonitorConfig config(String prefix, String inputTopic, boolean exactlyOnce) throws IOException {
+        Map<String, String> o = new HashMap<>();
+        o.put("bootstrap.servers", bootstrap);
+        o.put(MonitorConfig.APPLICATION_ID, prefix + "-app");
+        for (TopicId id : TopicId.values()) {
+            o.put(MonitorConfig.topicKey(id, "name"), prefix + "." + id.defaultName());
+            if (id != TopicId.DIRECTIONS) o.put(MonitorConfig.topicKey(id, "partitions"), String.valueOf(PARTITIONS));
+        }
+        if (inputTopic != null) o.put(MonitorConfig.topicKey(TopicId.HIDDEN_STATES, "name"), inputTopic);
+        o.put(MonitorConfig.NUM_STREAM_THREADS, "2");
+        o.put(MonitorConfig.PROCESSING_GUARANTEE, exactlyOnce ? "exactly_once_v2" : "at_least_once");
+        o.put(MonitorConfig.HTTP_PORT, "0");
+        o.put("state.dir", Files.createDirectories(work.resolve(prefix)).toString());
+        o.put("commit.interval.ms", "100");
+        return MonitorConfig.of(o);
+    }
+
+    /** Provisions the topics, publishes the set and starts the monitor once the directions are in its store. */
+    private MonitorApp start(MonitorConfig config, DirectionSetModel set, ScoreListener listener) throws Exception {
+        try (Admin admin = Admin.create(config.adminProperties())) {
+            new TopicProvisioner(admin, Duration.ofSeconds(60)).provision(config.topics());
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (DirectionPublisher pub = new DirectionPublisher(p, config.topic(TopicId.DIRECTIONS).name(), Duration.ofSeconds(60))) {
+            pub.publish(set);
+        }
+        MonitorApp app = MonitorApp.start(config, listener);
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (app.streams().state() != KafkaStreams.State.RUNNING || app.registry().size() == 0) {
+            if (System.nanoTime() > deadline || app.failed()) {
+                app.close();
+                throw new IllegalStateException("monitor not RUNNING with directions within 2 min: " + app.streams().state());
+            }
+            Thread.sleep(50);
+        }
+        return app;
+    }
+
+    /** Starts a monitor on the pre-filled topic and times it from the first to the last scored record; records/s. */
+    private double drain(String prefix, String input, DirectionSetModel set, int n, boolean exactlyOnce, Path jfr) throws Exception {
+        AtomicLong count = new AtomicLong(), first = new AtomicLong(), last = new AtomicLong(), dead = new AtomicLong();
+        ScoreListener listener = new ScoreListener() {
+            @Override
+            public void scored(DecodedHiddenState state, SafetyScore score) {
+                long now = System.nanoTime();
+                if (count.getAndIncrement() == 0) first.set(now);
+                last.set(now);
+            }
+
+            @Override
+            public void deadLettered(String modelId, dev.refusalmonitor.schemas.v1.DeadLetterReason reason) {
+                dead.incrementAndGet();
+            }
+        };
+        Recording recording = null;
+        if (jfr != null) {
+            recording = new Recording();
+            recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+            recording.start();
+        }
+        try (MonitorApp app = start(config(prefix, input, exactlyOnce), set, listener)) {
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (count.get() + dead.get() < n) {
+                if (System.nanoTime() > deadline || app.failed())
+                    throw new IllegalStateException(prefix + ": scored " + count.get() + " of " + n + ", state " + app.streams().state());
+                Thread.sleep(20);
+            }
+        } finally {
+            if (recording != null) {
+                recording.stop();
+                recording.dump(jfr);
+                recording.close();
+            }
+        }
+        if (dead.get() > 0) throw new IllegalStateException(prefix + ": " + dead.get() + " records were dead-lettered");
+        return (n - 1) / ((last.get() - first.get()) / 1e9);
+    }
+
+    /** The scoring parameters as .npy files for the Python consumer. */
+    private Path exportParameters(DirectionSetModel set) throws IOException {
+        Path dir = Files.createDirectories(work.resolve("params"));
+        LayerDirections l = set.layer(set.scoringLayer());
+        int d = l.dim();
+        writeF32(dir.resolve("mean_harmful.npy"), l.meanHarmful(), d);
+        writeF32(dir.resolve("mean_harmless.npy"), l.meanHarmless(), d);
+        writeF32(dir.resolve("dim.npy"), l.dimDirection(), d);
+        writeF32(dir.resolve("fisher.npy"), l.fisherDirection(), d);
+        writeF32(dir.resolve("probe_mean.npy"), l.probe().featureMean(), d);
+        writeF32(dir.resolve("probe_std.npy"), l.probe().featureStd(), d);
+        writeF32(dir.resolve("probe_coef.npy"), l.probe().coefficients(), d);
+        writeF32(dir.resolve("cast.npy"), l.cast().conditionVector(), d);
+        int k = l.mahalanobis().k();
+        double[] vecs = new double[k * d];
+        for (int i = 0; i < vecs.length; i++) vecs[i] = l.mahalanobis().eigenvectors()[i];
+        NpyWriter.writeF64(dir.resolve("eigenvectors.npy"), new int[]{k, d}, vecs);
+        NpyWriter.writeF64(dir.resolve("eigenvalues.npy"), new int[]{k}, l.mahalanobis().eigenvalues());
+        NpyWriter.writeF64(dir.resolve("scalars.npy"), new int[]{2},
+                new double[]{l.probe().intercept(), l.mahalanobis().remainderVariance()});
+        return dir;
+    }
+
+    private static void writeF32(Path file, float[] v, int d) throws IOException {
+        double[] x = new double[d];
+        for (int i = 0; i < d; i++) x[i] = v[i];
+        NpyWriter.writeF64(file, new int[]{d}, x);
+    }
+
+    private String pythonConsumer(Path script, String topic, int n, Path params) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), bootstrap, topic, String.valueOf(n), params.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(DEADLINE.toMinutes(), TimeUnit.MINUTES) || p.exitValue() != 0)
+            throw new IllegalStateException("the Python consumer failed: " + out);
+        return out.lines().reduce((a, b) -> b).orElse("");
+    }
+
+    /** Paced records through a running monitor; sorted latencies in ms. */
+    private long[] pacedLatency(String prefix, DirectionSetModel set, int dim, int rate, int seconds, boolean exactlyOnce) throws Exception {
+        MonitorConfig config = config(prefix, null, exactlyOnce);
+        int n = rate * seconds;
+        List<Long> lat = new ArrayList<>();
+        try (MonitorApp app = start(config, set, ScoreListener.NONE);
+             KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(prefix + "-reader", true),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of(config.topic(TopicId.SAFETY_SCORES).name()));
+            Thread producer = new Thread(() -> produce(config.topic(TopicId.HIDDEN_STATES).name(), n, dim, rate, 7), "paced-producer");
+            c.poll(Duration.ofMillis(500));
+            producer.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(seconds + 120L).toNanos();
+            while (lat.size() < n && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100)))
+                    lat.add(System.currentTimeMillis() - SafetyScore.parseFrom(r.value()).getEventTimeUnixMs());
+            }
+            producer.join();
+        }
+        return lat.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /** Top frames of the stream threads' execution samples, as a markdown table. */
+    static String topFrames(Path jfr, int top) throws IOException {
+        Map<String, Integer> counts = new HashMap<>();
+        Map<String, Integer> ours = new HashMap<>();
+        int total = 0;
+        for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
+            if (!e.getEventType().getName().equals("jdk.ExecutionSample")) continue;
+            var thread = e.getThread("sampledThread");
+            if (thread == null || thread.getJavaName() == null || !thread.getJavaName().contains("StreamThread")) continue;
+            if (e.getStackTrace() == null || e.getStackTrace().getFrames().isEmpty()) continue;
+            total++;
+            List<RecordedFrame> frames = e.getStackTrace().getFrames();
+            counts.merge(name(frames.get(0)), 1, Integer::sum);
+            // The innermost frame of our own code: which product step the sample belongs to.
+            for (RecordedFrame f : frames)
+                if (f.getMethod().getType().getName().startsWith("dev.refusalmonitor")) {
+                    ours.merge(name(f), 1, Integer::sum);
+                    break;
+                }
+        }
+        StringBuilder sb = new StringBuilder(String.format("%d samples (10 ms period) on the stream threads.%n%n", total));
+        sb.append(table("top frame", counts, total, top)).append('\n');
+        sb.append(table("innermost refusal-monitor frame", ours, total, top)).append('\n');
+        return sb.toString();
+    }
+
+    private static String name(RecordedFrame f) {
+        return f.getMethod().getType().getName() + "." + f.getMethod().getName();
+    }
+
+    private static String table(String title, Map<String, Integer> counts, int total, int top) {
+        return "| " + title + " | samples | share |\n| --- | ---: | ---: |\n" + counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(top)
+                .map(e -> String.format("| `%s` | %d | %.1f %% |", e.getKey(), e.getValue(), 100.0 * e.getValue() / Math.max(1, total)))
+                .collect(Collectors.joining("\n")) + "\n";
+    }
+}
