@@ -23,6 +23,8 @@ import java.util.function.Consumer;
  * <p>Thread-safe (reservoirs are created atomically; each serialises its own offers).
  */
 public final class SampleIntake {
+    /** The decoder's reason for NaN/infinity, also used for rows that bypass the decoder (files). */
+    static final String NON_FINITE = "non_finite";
     private final HiddenStateDecoder decoder = new HiddenStateDecoder();
     private final Map<String, SampleReservoir> reservoirs = new ConcurrentHashMap<>();
     private final String modelFilter;
@@ -78,6 +80,10 @@ public final class SampleIntake {
             if (vectors[i].length != d)
                 return SampleOutcome.skipped(SampleOutcome.WRONG_DIM, model, "layer " + layers[i] + " has d = "
                         + vectors[i].length + " but the reservoir for model '" + model + "' has d = " + d);
+        for (int i = 0; i < layers.length; i++)
+            for (int j = 0; j < d; j++)
+                if (!Float.isFinite(vectors[i][j]))
+                    return SampleOutcome.skipped(NON_FINITE, model, "layer " + layers[i] + ": non-finite value at element " + j);
         if (res == null) {
             final int dd = d;
             res = reservoirs.computeIfAbsent(model, m -> {
