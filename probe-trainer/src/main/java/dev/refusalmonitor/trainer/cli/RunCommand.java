@@ -17,7 +17,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code probe-trainer run}: the service that keeps direction sets fresh from labelled traffic. */
@@ -42,10 +41,6 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--model-id", description = "Train only this model (default: every model on the samples topic). Required with --harmful/--harmless.")
     String modelId;
-
-    @Option(names = "--layers", split = ",", paramLabel = "L",
-            description = "Layer set of the reservoirs (default: each model's first sample's layers).")
-    List<Integer> layers;
 
     @Option(names = "--reservoir-size", defaultValue = "4000", paramLabel = "N",
             description = "Rows kept per class per model; memory is 2 x N x layers x d x 4 bytes (default: ${DEFAULT-VALUE}).")
@@ -103,6 +98,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--harmless", paramLabel = "FILE", description = "Also seed the reservoir with these harmless rows.")
     Path harmless;
 
+    /** --layers (also the reservoirs' layer set; default: each model's first sample's layers), and how files are read. */
     @Mixin
     InputOptions input;
 
@@ -113,7 +109,7 @@ public final class RunCommand implements Callable<Integer> {
         TrainerSettings settings;
         try {
             settings = new TrainerSettings(kafka.clientProperties(), samplesTopic, kafka.directionsTopic, kafka.historyTopic,
-                    groupId, modelId, layers == null ? null : layers.stream().mapToInt(Integer::intValue).toArray(),
+                    groupId, modelId, input.layers == null ? null : input.layers.stream().mapToInt(Integer::intValue).toArray(),
                     reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
                     holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, !noReplay, reportDir, httpPort, kafka.timeout);
         } catch (IllegalArgumentException e) {
