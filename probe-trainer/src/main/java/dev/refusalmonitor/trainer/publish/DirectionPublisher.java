@@ -50,16 +50,24 @@ public final class DirectionPublisher implements AutoCloseable {
 
     /** Publishes an already sealed set under {@code modelId}. */
     public RecordMetadata publishSealed(String modelId, byte[] sealed) {
+        return send(topic, modelId, sealed);
+    }
+
+    /**
+     * Writes {@code sealed} under {@code key} to {@code otherTopic} (e.g. the history topic) with the same producer;
+     * returns once the broker has it.
+     */
+    public RecordMetadata send(String otherTopic, String key, byte[] sealed) {
         try {
-            return producer.send(new ProducerRecord<>(topic, modelId, sealed)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return producer.send(new ProducerRecord<>(otherTopic, key, sealed)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing directions for " + modelId, e);
+            throw new IllegalStateException("interrupted while publishing directions " + key, e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("publishing directions for " + modelId + " to " + topic + " failed: "
+            throw new IllegalStateException("publishing directions " + key + " to " + otherTopic + " failed: "
                     + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("publishing directions for " + modelId + " to " + topic
+            throw new IllegalStateException("publishing directions " + key + " to " + otherTopic
                     + " was not acknowledged within " + timeout, e);
         }
     }

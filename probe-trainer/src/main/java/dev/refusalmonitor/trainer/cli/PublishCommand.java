@@ -1,0 +1,57 @@
+package dev.refusalmonitor.trainer.cli;
+
+import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.schemas.DirectionSetCodec;
+import dev.refusalmonitor.schemas.InvalidDirectionSetException;
+import dev.refusalmonitor.trainer.publish.SetTooLargeException;
+import dev.refusalmonitor.trainer.publish.VersionedPublisher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code probe-trainer publish --directions FILE}: publishes a set fitted offline as the model's next version. */
+@Command(name = "publish", mixinStandardHelpOptions = true,
+        description = "Publish a directions.pb written by 'fit' as the model's next version (no quality gate: you ran the fit).")
+public final class PublishCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--directions", required = true, paramLabel = "FILE", description = "A sealed set (fit's directions.pb).")
+    Path directions;
+
+    @Option(names = "--max-set-bytes", defaultValue = "" + VersionedPublisher.DEFAULT_MAX_SET_BYTES,
+            description = "Refuse a set larger than this (default: ${DEFAULT-VALUE}).")
+    long maxSetBytes;
+
+    @Override
+    public Integer call() throws Exception {
+        DirectionSetModel set;
+        try {
+            set = DirectionSetCodec.open(Files.readAllBytes(directions));
+        } catch (InvalidDirectionSetException e) {
+            throw CliException.usage(directions + " is not a valid direction set: " + e.getMessage());
+        }
+        VersionedPublisher.ensureTopics(kafka.clientProperties(), kafka.directionsTopic, kafka.historyTopic,
+                (int) Math.max(64L * 1024 * 1024, Math.min(Integer.MAX_VALUE, maxSetBytes + (1 << 20))), kafka.timeout);
+        try (VersionedPublisher p = new VersionedPublisher(kafka.clientProperties(), kafka.directionsTopic,
+                kafka.historyTopic, maxSetBytes, kafka.timeout)) {
+            VersionedPublisher.Published out = p.publish(set.modelId(), v -> set.withVersion(v, System.currentTimeMillis()));
+            spec.commandLine().getOut().printf("model %s: published version %d (%d bytes, sha256 %s)%n",
+                    set.modelId(), out.version(), out.sizeBytes(), out.sha256());
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        } catch (SetTooLargeException e) {
+            throw new CliException(ExitCodes.REJECTED, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.refusalmonitor.trainer.publish;
+
+import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.math.directions.LayerDirections;
+import dev.refusalmonitor.schemas.DirectionSetCodec;
+import dev.refusalmonitor.schemas.InvalidDirectionSetException;
+import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
+
+/**
+ * Publishes monotonically versioned direction sets: version = 1 + the highest version of the model ever written to
+ * the directions or the history topic (read from the topics before every publish, and remembered in this process).
+ *
+ * <p><b>Delivery.</b> Idempotent producer with acks=all ({@link DirectionPublisher}), not transactions: each
+ * publish writes one record to the history topic (key {@code model:version}) and then one to the compacted
+ * directions topic (key = model id), each acknowledged before the next step. A crash between the two leaves a
+ * version in the history only; since the next version is computed over both topics it is never reused, and the
+ * monitor simply never saw it. Transactions would only add value to readers using read_committed, and would need
+ * a transactional id fenced per trainer instance; a single record per topic does not need atomicity.
+ *
+ * <p><b>Races.</b> Within one process a per-model lock covers "read max version, assign, seal, write", so two
+ * refits (or a refit and a rollback) cannot both take the same version. Two trainer processes for the same model
+ * are not supported (run one trainer per model); the re-read of the topics before each publish narrows the window.
+ *
+ * <p><b>Size.</b> One set is one record, never chunked: the monitor creates the directions topic with
+ * {@code max.message.bytes} = 64 MiB and the producer's {@code max.request.size} is raised to match. A sealed set
+ * above {@code maxSetBytes} is refused here with {@link SetTooLargeException} (the exact whitening factor at
+ * d = 4096 is ~33.6 MB per layer) instead of failing at the broker.
+ */
+public final class VersionedPublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VersionedPublisher.class);
+    /** Default --max-set-bytes: the monitor's directions max.message.bytes less 1 MiB for the batch overhead. */
+    public static final long DEFAULT_MAX_SET_BYTES = 63L * 1024 * 1024;
+
+    private final Properties clientProperties;
+    private final String directionsTopic;
+    private final String historyTopic;
+    private final long maxSetBytes;
+    private final Duration timeout;
+    private final DirectionPublisher producer;
+    private final Map<String, Long> published = new ConcurrentHashMap<>();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    public VersionedPublisher(Properties clientProperties, String directionsTopic, String historyTopic, long maxSetBytes,
+                              Duration timeout) {
+        if (maxSetBytes < 1024) throw new IllegalArgumentException("max set bytes must be >= 1024, got " + maxSetBytes);
+        this.clientProperties = new Properties();
+        this.clientProperties.putAll(clientProperties);
+        this.directionsTopic = directionsTopic;
+        this.historyTopic = historyTopic;
+        this.maxSetBytes = maxSetBytes;
+        this.timeout = timeout;
+        Properties p = new Properties();
+        p.putAll(clientProperties);
+        // Room for the largest allowed set plus the record batch around it.
+        p.putIfAbsent("max.request.size", Long.toString(Math.max(DirectionPublisher.DEFAULT_MAX_REQUEST_BYTES, maxSetBytes + (1 << 20))));
+        this.producer = new DirectionPublisher(p, directionsTopic, timeout);
+    }
+
+    /**
+     * Creates the directions topic (compacted) and the history topic (compacted by {@code model:version}, so every
+     * version is kept) when missing, both with {@code max.message.bytes} = {@code maxMessageBytes}. Existing
+     * topics are left as they are.
+     */
+    public static void ensureTopics(Properties clientProperties, String directionsTopic, String historyTopic,
+                                    int maxMessageBytes, Duration timeout) {
+        try (Admin admin = Admin.create(clientProperties)) {
+            List<NewTopic> topics = new ArrayList<>();
+            Map<String, String> cfg = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes));
+            topics.add(new NewTopic(directionsTopic, Optional.of(1), Optional.empty()).configs(cfg));
+            if (historyTopic != null)
+                topics.add(new NewTopic(historyTopic, Optional.of(1), Optional.empty()).configs(cfg));
+            for (var e : admin.createTopics(topics).values().entrySet()) {
+                try {
+                    e.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    LOG.info("created topic {}", e.getKey());
+                } catch (ExecutionException ex) {
+                    if (!(ex.getCause() instanceof TopicExistsException))
+                        throw new IllegalStateException("could not create topic " + e.getKey() + ": " + ex.getCause().getMessage(), ex.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("could not create topics " + directionsTopic + ", " + historyTopic + " within " + timeout, e);
+        }
+    }
+
+    /** The highest version of {@code modelId} on the topics or published by this process (0 = none). */
+    public long latestVersion(String modelId) {
+        long fromTopics = DirectionsCatalog.maxVersions(clientProperties, directionsTopic, historyTopic, timeout)
+                .getOrDefault(modelId, 0L);
+        return Math.max(fromTopics, published.getOrDefault(modelId, 0L));
+    }
+
+    /** What a publish did. */
+    public record Published(String modelId, long version, int sizeBytes, String sha256, long createdAtUnixMs) {
+    }
+
+    /**
+     * Assigns the model's next version, builds the set with {@code build(version)} (its version must be that
+     * number), checks its size, writes it to the history and then the directions topic, and returns once both are
+     * acknowledged.
+     *
+     * @throws SetTooLargeException when the sealed set exceeds the maximum (nothing written)
+     * @throws InvalidDirectionSetException when the set does not validate (nothing written)
+     */
+    public Published publish(String modelId, LongFunction<DirectionSetModel> build) throws InvalidDirectionSetException {
+        synchronized (locks.computeIfAbsent(modelId, k -> new Object())) {
+            long version = latestVersion(modelId) + 1;
+            DirectionSetModel set = build.apply(version);
+            if (set.version() != version || !set.modelId().equals(modelId))
+                throw new IllegalArgumentException("built set is " + set.modelId() + " v" + set.version()
+                        + ", expected " + modelId + " v" + version);
+            DirectionSetEnvelope envelope = DirectionSetCodec.envelope(set);
+            byte[] sealed = envelope.toByteArray();
+            if (sealed.length > maxSetBytes) {
+                boolean exact = false;
+                for (LayerDirections l : set.layers()) exact |= l.mahalanobis() != null && l.mahalanobis().hasExact();
+                throw new SetTooLargeException(modelId, set.dim(), set.layers().size(), exact, sealed.length, maxSetBytes);
+            }
+            if (historyTopic != null) producer.send(historyTopic, DirectionsCatalog.historyKey(modelId, version), sealed);
+            producer.publishSealed(modelId, sealed);
+            published.merge(modelId, version, Math::max);
+            LOG.info("published directions for model '{}' version {} ({} bytes, sha256 {})", modelId, version,
+                    sealed.length, envelope.getSha256());
+            return new Published(modelId, version, sealed.length, envelope.getSha256(), set.createdAtUnixMs());
+        }
+    }
+
+    /**
+     * Re-publishes version {@code fromVersion} (read from the history topic) as the next version: the content is the
+     * earlier set's apart from version and created-at.
+     */
+    public Published rollback(String modelId, long fromVersion) throws InvalidDirectionSetException {
+        if (historyTopic == null) throw new IllegalStateException("rollback needs the history topic");
+        PublishedSet earlier = DirectionsCatalog.fromHistory(clientProperties, historyTopic, modelId, fromVersion, timeout);
+        if (earlier == null)
+            throw new IllegalArgumentException("version " + fromVersion + " of model '" + modelId + "' is not on the history topic "
+                    + historyTopic);
+        return publish(modelId, v -> earlier.set().withVersion(v, System.currentTimeMillis()));
+    }
+
+    public long maxSetBytes() {
+        return maxSetBytes;
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
