@@ -95,11 +95,9 @@ public final class DirectionFitter {
             test = holdout;
             evaluation = "holdout-files";
         } else {
-            SplittableRandom rnd = new SplittableRandom(o.seed());
-            int[][] h = split(data.nHarmful(), o.holdoutFraction(), rnd);
-            int[][] s = split(data.nHarmless(), o.holdoutFraction(), rnd);
-            train = data.rows(h[0], s[0]);
-            test = data.rows(h[1], s[1]);
+            Split split = split(data, o.holdoutFraction(), o.seed());
+            train = split.train();
+            test = split.holdout();
             evaluation = "holdout-split " + o.holdoutFraction() + " seed " + o.seed();
         }
         boolean exact = d <= o.exactMaxDim();
@@ -239,7 +237,23 @@ public final class DirectionFitter {
             throw new IllegalArgumentException(what + ": " + n + " row(s); at least " + min + " per class are needed");
     }
 
-    /** A stratified split: [0] = kept rows, [1] = held-out rows (at least 2 each), both ascending. */
+    /** The training and held-out parts of a stratified split. */
+    public record Split(LabelledLayers train, LabelledLayers holdout) {
+    }
+
+    /**
+     * The stratified split {@link #fit} uses when no holdout set is given: per class (harmful first, from one
+     * {@code SplittableRandom(seed)}) a Fisher–Yates permutation, round(n × fraction) rows held out, clamped to
+     * [2, n − 2]. Callers that must evaluate on the same held-out rows (the trainer's quality gate) use this.
+     */
+    public static Split split(LabelledLayers data, double fraction, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[][] h = split(data.nHarmful(), fraction, rnd);
+        int[][] s = split(data.nHarmless(), fraction, rnd);
+        return new Split(data.rows(h[0], s[0]), data.rows(h[1], s[1]));
+    }
+
+    /** A stratified split of one class: [0] = kept rows, [1] = held-out rows (at least 2 each), both ascending. */
     static int[][] split(int n, double fraction, SplittableRandom rnd) {
         int[] perm = new int[n];
         for (int i = 0; i < n; i++) perm[i] = i;

@@ -2,6 +2,7 @@ package dev.refusalmonitor.trainer.service;
 
 import dev.refusalmonitor.math.directions.DirectionSetModel;
 import dev.refusalmonitor.math.fit.FitReport;
+import dev.refusalmonitor.math.fit.DirectionFitter;
 import dev.refusalmonitor.math.fit.LabelledLayers;
 import dev.refusalmonitor.math.fit.LayerReport;
 import dev.refusalmonitor.math.fit.RocAuc;
@@ -11,7 +12,6 @@ import dev.refusalmonitor.math.score.Scores;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Decides whether a freshly fitted set may be published: floors on the scoring layer's held-out probe AUC and
@@ -102,43 +102,14 @@ public final class QualityGate {
 
     /**
      * The rows {@link dev.refusalmonitor.math.fit.DirectionFitter#fit} holds out when it splits {@code data} itself
-     * with {@code fraction} and {@code seed}. This reproduces DirectionFitter.split (one SplittableRandom, harmful
-     * first, Fisher–Yates, round(n × fraction) clamped to [2, n − 2]); a test checks that fitting on this split
-     * explicitly gives the same held-out figures.
+     * with {@code fraction} and {@code seed}: {@link DirectionFitter#split}, the split the fit itself uses.
      */
     public static LabelledLayers heldOutRows(LabelledLayers data, double fraction, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int[] h = heldOut(data.nHarmful(), fraction, rnd);
-        int[] s = heldOut(data.nHarmless(), fraction, rnd);
-        return data.rows(h, s);
+        return DirectionFitter.split(data, fraction, seed).holdout();
     }
 
     /** The training rows of the same split (complement of {@link #heldOutRows}). */
     public static LabelledLayers trainingRows(LabelledLayers data, double fraction, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int[] h = complement(heldOut(data.nHarmful(), fraction, rnd), data.nHarmful());
-        int[] s = complement(heldOut(data.nHarmless(), fraction, rnd), data.nHarmless());
-        return data.rows(h, s);
-    }
-
-    private static int[] heldOut(int n, double fraction, SplittableRandom rnd) {
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) perm[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = perm[i]; perm[i] = perm[j]; perm[j] = t;
-        }
-        int held = (int) Math.round(n * fraction);
-        held = Math.max(2, Math.min(n - 2, held));
-        int[] out = Arrays.copyOfRange(perm, 0, held);
-        Arrays.sort(out);
-        return out;
-    }
-
-    private static int[] complement(int[] sortedHeld, int n) {
-        int[] keep = new int[n - sortedHeld.length];
-        int k = 0;
-        for (int i = 0; i < n; i++) if (Arrays.binarySearch(sortedHeld, i) < 0) keep[k++] = i;
-        return keep;
+        return DirectionFitter.split(data, fraction, seed).train();
     }
 }
