@@ -9,7 +9,7 @@ build_benchmarks
 records=${1:-50000}; dim=${2:-4096}; rate=${3:-1000}; secs=${4:-60}
 section=$(mktemp)
 load=$(load_note)
-java -Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_cp" dev.refusalmonitor.bench.e2e.EndToEndBenchmark \
+java -Xmx4g --add-modules jdk.incubator.vector -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_cp" dev.refusalmonitor.bench.e2e.EndToEndBenchmark \
   "$section" "benchmarks/run-e2e.sh${*:+ $*}" "$records" "$dim" "$rate" "$secs" "$root/benchmarks/e2e/python_consumer.py"
 printf "\n%s\n" "$load" >> "$section"
 write_section "$section"

@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build_benchmarks
 section=$(mktemp)
 cmd="benchmarks/run-kernel.sh${*:+ $*}"
-java -Xmx2g -cp "$bench_cp" dev.refusalmonitor.bench.kernel.KernelReport "$section" "$cmd" "$@"
+java -Xmx2g --add-modules jdk.incubator.vector -cp "$bench_cp" dev.refusalmonitor.bench.kernel.KernelReport "$section" "$cmd" "$@"
 printf "\n%s\n" "$(load_note)" >> "$section"
 write_section "$section"
 rm -f "$section"

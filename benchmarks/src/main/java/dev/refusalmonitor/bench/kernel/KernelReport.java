@@ -37,7 +37,7 @@ public final class KernelReport {
                 .include(ScoringKernelBenchmark.class.getName())
                 .forks(forks).warmupIterations(warmup).measurementIterations(measure)
                 .warmupTime(TimeValue.seconds(seconds)).measurementTime(TimeValue.seconds(seconds))
-                .jvmArgs("-Xmx2g", "-Dai.djl.offline=true")
+                .jvmArgs("-Xmx2g", "-Dai.djl.offline=true", "--add-modules", "jdk.incubator.vector")
                 .build()).run();
 
         // config -> benchmark -> {mean ns, error ns}

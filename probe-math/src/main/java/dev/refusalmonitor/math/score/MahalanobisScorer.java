@@ -1,5 +1,7 @@
 package dev.refusalmonitor.math.score;
 
+import dev.refusalmonitor.math.FloatKernels;
+
 import dev.refusalmonitor.math.directions.MahalanobisParams;
 
 /**
@@ -27,7 +29,6 @@ public final class MahalanobisScorer {
     private final int d, k;
     private final boolean l2Normalize;
     private final double[] midpoint, half;
-    private final double halfNormSq;
     // Low-rank path.
     private final float[] vectors;
     private final double[] coefficients, halfProjections;
@@ -61,15 +62,12 @@ public final class MahalanobisScorer {
         l2Normalize = params.l2Normalize();
         midpoint = new double[d];
         half = new double[d];
-        double hh = 0;
         for (int j = 0; j < d; j++) {
             if (!Float.isFinite(meanHarmful[j]) || !Float.isFinite(meanHarmless[j]))
                 throw new IllegalArgumentException("class means have a non-finite value at " + j);
             midpoint[j] = 0.5 * ((double) meanHarmful[j] + meanHarmless[j]);
             half[j] = 0.5 * ((double) meanHarmful[j] - meanHarmless[j]);
-            hh += half[j] * half[j];
         }
-        halfNormSq = hh;
         vectors = params.eigenvectors();
         inverseRemainder = 1.0 / params.remainderVariance();
         coefficients = new double[k];
@@ -99,7 +97,7 @@ public final class MahalanobisScorer {
         return whitening != null;
     }
 
-    /** Per-thread work space (2 × d + k doubles). Not thread-safe; create one per scoring thread. */
+    /** Per-thread work space (2 × d + k floats). Not thread-safe; create one per scoring thread. */
     public Scratch newScratch() {
         return new Scratch(d, k);
     }
@@ -118,20 +116,25 @@ public final class MahalanobisScorer {
         if (off < 0 || off > x.length - d)
             throw new IllegalArgumentException("row [" + off + ", " + (off + d) + ") is outside an array of " + x.length);
         if (scratch.centred.length != d) throw new IllegalArgumentException("scratch is for d = " + scratch.centred.length + ", scorer has d = " + d);
-        double[] xc = scratch.centred;
+        // Centre on the midpoint of the class means once (as f32: the SIMD kernels read f32 rows).
+        float[] xc = scratch.centred;
         double scale = 1.0;
         if (l2Normalize) {
-            double ss = 0;
-            for (int j = 0; j < d; j++) ss += (double) x[off + j] * x[off + j];
-            double norm = Math.sqrt(ss);
+            double norm = Math.sqrt(FloatKernels.dot(x, off, x, off, d));
             if (!(norm > 0) || !Double.isFinite(norm)) throw new IllegalArgumentException("x has norm " + norm + " and cannot be L2-normalised");
             scale = 1.0 / norm;
         }
-        for (int j = 0; j < d; j++) xc[j] = x[off + j] * scale - midpoint[j];
+        // The difference is formed in f64 and rounded once, so a row near the midpoint keeps its relative precision.
+        for (int j = 0; j < d; j++) xc[j] = (float) (x[off + j] * scale - midpoint[j]);
         double dH2, dS2;
         if (exact) {
-            double[] y = scratch.whitened;
-            packedLowerTimes(whitening, xc, d, y);
+            // y = W (x − m); d_H² = ‖y − W h‖², d_S² = ‖y + W h‖² with h = (μ_H − μ_S)/2.
+            float[] y = scratch.whitened;
+            int base = 0;
+            for (int i = 0; i < d; i++) {
+                y[i] = FloatKernels.dot(whitening, base, xc, 0, i + 1);
+                base += i + 1;
+            }
             double sH = 0, sS = 0;
             for (int j = 0; j < d; j++) {
                 double eH = y[j] - whitenedHalf[j], eS = y[j] + whitenedHalf[j];
@@ -141,15 +144,19 @@ public final class MahalanobisScorer {
             dH2 = sH;
             dS2 = sS;
         } else {
-            double xx = 0, xh = 0;
+            // Σ⁻¹ ≈ (1/σ²) I + V diag(1/λ − 1/σ²) Vᵀ, so a record costs k dot products plus one pass for ‖x − μ_c‖².
+            // The squared norms are summed directly, not expanded as ‖x‖² ∓ 2x·h + ‖h‖²: near a class mean the
+            // expansion cancels and f32 rounding would swamp a small distance.
+            double sH = 0, sS = 0;
             for (int j = 0; j < d; j++) {
-                xx += xc[j] * xc[j];
-                xh += xc[j] * half[j];
+                double eH = (double) xc[j] - half[j], eS = (double) xc[j] + half[j];
+                sH += eH * eH;
+                sS += eS * eS;
             }
-            dH2 = (xx - 2 * xh + halfNormSq) * inverseRemainder;
-            dS2 = (xx + 2 * xh + halfNormSq) * inverseRemainder;
-            double[] p = scratch.projections;
-            project(vectors, k, xc, d, p);
+            dH2 = sH * inverseRemainder;
+            dS2 = sS * inverseRemainder;
+            float[] p = scratch.projections;
+            FloatKernels.rowDots(vectors, k, xc, d, p);
             for (int j = 0; j < k; j++) {
                 double eH = p[j] - halfProjections[j], eS = p[j] + halfProjections[j];
                 dH2 += coefficients[j] * eH * eH;
@@ -189,43 +196,6 @@ public final class MahalanobisScorer {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /**
-     * out[j] = V[j]·x for the k rows of V ([k, d], row-major), four rows per pass over x: x is read k/4 times instead
-     * of k times, and the four sums are independent chains the CPU can overlap. Summation order per row is the same
-     * as {@link #dot}'s single accumulator per lane group, so results equal the one-row form to rounding.
-     */
-    static void project(float[] v, int k, double[] x, int d, double[] out) {
-        int j = 0;
-        for (; j + 3 < k; j += 4) {
-            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-            double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-            int i = 0;
-            for (; i + 1 < d; i += 2) {
-                double x0 = x[i], x1 = x[i + 1];
-                a0 += v[o0 + i] * x0;
-                a1 += v[o1 + i] * x0;
-                a2 += v[o2 + i] * x0;
-                a3 += v[o3 + i] * x0;
-                b0 += v[o0 + i + 1] * x1;
-                b1 += v[o1 + i + 1] * x1;
-                b2 += v[o2 + i + 1] * x1;
-                b3 += v[o3 + i + 1] * x1;
-            }
-            if (i < d) {
-                double x0 = x[i];
-                a0 += v[o0 + i] * x0;
-                a1 += v[o1 + i] * x0;
-                a2 += v[o2 + i] * x0;
-                a3 += v[o3 + i] * x0;
-            }
-            out[j] = a0 + b0;
-            out[j + 1] = a1 + b1;
-            out[j + 2] = a2 + b2;
-            out[j + 3] = a3 + b3;
-        }
-        for (; j < k; j++) out[j] = dot(v, j * d, x, d);
-    }
-
     /** out = W x for W lower-triangular, packed row by row (row i starts at i(i+1)/2). */
     private static void packedLowerTimes(float[] w, double[] x, int d, double[] out) {
         int base = 0;
@@ -237,14 +207,14 @@ public final class MahalanobisScorer {
 
     /** Per-thread work space for {@link #score}. */
     public static final class Scratch {
-        private final double[] centred;
-        private final double[] whitened;
-        private final double[] projections;
+        private final float[] centred;
+        private final float[] whitened;
+        private final float[] projections;
 
         private Scratch(int d, int k) {
-            centred = new double[d];
-            whitened = new double[d];
-            projections = new double[k];
+            centred = new float[d];
+            whitened = new float[d];
+            projections = new float[k];
         }
     }
 

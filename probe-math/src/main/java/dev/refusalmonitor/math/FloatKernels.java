@@ -1,0 +1,108 @@
+package dev.refusalmonitor.math;
+
+/**
+ * The per-record hot loops on f32 data: dot products of a row against one or four other rows. Uses the JDK's
+ * SIMD Vector API (incubator module {@code jdk.incubator.vector}) when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector} (the launchers, tests and benchmarks do), and plain loops otherwise;
+ * both accumulate in f32 lanes and agree to f32 rounding (about 1e-6 relative for d = 4096).
+ */
+public final class FloatKernels {
+    private FloatKernels() {
+    }
+
+    /** True when the SIMD path is in use. */
+    public static final boolean SIMD = simdAvailable();
+
+    private static boolean simdAvailable() {
+        if (Boolean.getBoolean("refusalmonitor.simd.disable")) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return SimdFloatKernels.lanes() > 1;
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    /** a[aOff..aOff+d) · b[bOff..bOff+d). */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int d) {
+        return SIMD ? SimdFloatKernels.dot(a, aOff, b, bOff, d) : scalarDot(a, aOff, b, bOff, d);
+    }
+
+    /**
+     * out[j] = v[j·d .. j·d+d) · x[0..d) for the k rows of the row-major [k, d] matrix v. Reads x once per four rows.
+     * Modified: out.
+     */
+    public static void rowDots(float[] v, int k, float[] x, int d, float[] out) {
+        if (SIMD) SimdFloatKernels.rowDots(v, k, x, d, out);
+        else scalarRowDots(v, k, x, d, out);
+    }
+
+    /**
+     * cos(x, t) with t_j = tanh(a·c_j) over x[xOff..xOff+d) and c[0..d): the CAST similarity once a = (c·x)/(cᵀc) is
+     * known. 0 when x or t is the zero vector. The SIMD path uses the Vector API's vectorised tanh (≈ 1e-7 relative).
+     */
+    public static double tanhCosine(float[] x, int xOff, float[] c, double a, int d) {
+        return SIMD ? SimdFloatKernels.tanhCosine(x, xOff, c, (float) a, d) : scalarTanhCosine(x, xOff, c, a, d);
+    }
+
+    static double scalarTanhCosine(float[] x, int xOff, float[] c, double a, int d) {
+        double xt = 0, tt = 0, xx = 0;
+        for (int j = 0; j < d; j++) {
+            double t = tanh(a * c[j]);
+            double xj = x[xOff + j];
+            xt += xj * t;
+            tt += t * t;
+            xx += xj * xj;
+        }
+        if (tt == 0 || xx == 0) return 0.0;
+        return xt / (Math.sqrt(xx) * Math.sqrt(tt));
+    }
+
+    /**
+     * tanh(y) to ~1e-14 relative: for |y| &lt; 0.0625 the odd series y − y³/3 + 2y⁵/15 − 17y⁷/315 + 62y⁹/2835
+     * (truncation &lt; 1e-16 relative), else sign(y)(1 − 2/(e^{2|y|} + 1)) with the intrinsic exp.
+     */
+    public static double tanh(double y) {
+        double ay = Math.abs(y);
+        if (ay < 0.0625) {
+            double y2 = y * y;
+            return y * (1 + y2 * (-1.0 / 3 + y2 * (2.0 / 15 + y2 * (-17.0 / 315 + y2 * (62.0 / 2835)))));
+        }
+        if (ay > 20) return Math.copySign(1.0, y); // tanh(20) = 1 − 8e-18
+        double r = 1 - 2 / (Math.exp(2 * ay) + 1);
+        return Math.copySign(r, y);
+    }
+
+    static float scalarDot(float[] a, int aOff, float[] b, int bOff, int d) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < d; i += 4) {
+            s0 += a[aOff + i] * b[bOff + i];
+            s1 += a[aOff + i + 1] * b[bOff + i + 1];
+            s2 += a[aOff + i + 2] * b[bOff + i + 2];
+            s3 += a[aOff + i + 3] * b[bOff + i + 3];
+        }
+        for (; i < d; i++) s0 += a[aOff + i] * b[bOff + i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    static void scalarRowDots(float[] v, int k, float[] x, int d, float[] out) {
+        int j = 0;
+        for (; j + 3 < k; j += 4) {
+            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+            float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            for (int i = 0; i < d; i++) {
+                float xi = x[i];
+                a0 += v[o0 + i] * xi;
+                a1 += v[o1 + i] * xi;
+                a2 += v[o2 + i] * xi;
+                a3 += v[o3 + i] * xi;
+            }
+            out[j] = a0;
+            out[j + 1] = a1;
+            out[j + 2] = a2;
+            out[j + 3] = a3;
+        }
+        for (; j < k; j++) out[j] = scalarDot(v, j * d, x, 0, d);
+    }
+}
