@@ -30,8 +30,8 @@ public final class DirectionSetScorer {
     private final DirectionSetModel set;
     private final int d;
     private final int scoringLayer;
-    private final DimScorer dim;
-    private final FisherScorer fisher;
+    private final ProjectionScorer dim;
+    private final ProjectionScorer fisher;
     private final ProbeScorer probe;
     private final MahalanobisScorer mahalanobis;
     private final int castLayer;
@@ -48,8 +48,8 @@ public final class DirectionSetScorer {
         this.d = set.dim();
         this.scoringLayer = set.scoringLayer();
         LayerDirections main = require(set, scoringLayer, "scoring");
-        this.dim = new DimScorer(main.dimDirection(), main.dimProjection());
-        this.fisher = new FisherScorer(main.fisherDirection(), main.fisherProjection());
+        this.dim = new ProjectionScorer("DIM", main.dimDirection(), main.dimProjection());
+        this.fisher = new ProjectionScorer("Fisher", main.fisherDirection(), main.fisherProjection());
         this.probe = new ProbeScorer(main.probe());
         this.mahalanobis = new MahalanobisScorer(main.meanHarmful(), main.meanHarmless(), main.mahalanobis());
         this.castLayer = set.castLayer();

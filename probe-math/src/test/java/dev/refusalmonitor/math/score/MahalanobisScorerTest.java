@@ -117,11 +117,11 @@ class MahalanobisScorerTest {
     void projectionScorersAreDotProducts() {
         float[] dir = {0.6f, 0.8f};
         float[] x = {9, 1, 2, 9};
-        DimScorer dim = new DimScorer(dir, new Standardisation(1.0, 2.0));
+        ProjectionScorer dim = new ProjectionScorer("DIM", dir, new Standardisation(1.0, 2.0));
         assertEquals(0.6 * 1 + 0.8 * 2, dim.score(x, 1), 1e-6);
         assertEquals((0.6 * 1 + 0.8 * 2 - 1.0) / 2.0, dim.standardised(x, 1), 1e-6);
-        FisherScorer fisher = new FisherScorer(dir, null);
-        assertEquals(VectorOps.dot(x, 2, dir, 0, 2), fisher.score(x, 2), 0.0);
+        ProjectionScorer fisher = new ProjectionScorer("Fisher", dir, null);
+        assertEquals(VectorOps.dot(x, 2, dir, 0, 2), fisher.score(x, 2), 1e-6);
         assertThrows(IllegalArgumentException.class, () -> fisher.score(x, 3));
     }
 }
