@@ -6,6 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rows=${1:-4000}
+cmd="benchmarks/run-trainer.sh${*:+ $*}"
 work=${TRAINER_BENCH_DIR:-/tmp/refusal-trainer-bench}
 mkdir -p "$work"
 started_load=$(load_note)
@@ -14,8 +15,7 @@ started_load=$(load_note)
 results="$work/results.tsv"
 : > "$results"
 for case in "384 1" "384 7" "4096 1"; do
-  set -- $case
-  d=$1; layers=$2
+  read -r d layers <<< "$case"
   data="$work/d$d-l$layers-n$rows"
   [ -f "$data/harmful.npy" ] || "$root/bin/probe-trainer" generate --out "$data" --dim "$d" --layers "$layers" \
       --harmful "$rows" --harmless "$rows" > /dev/null
@@ -29,7 +29,7 @@ for case in "384 1" "384 7" "4096 1"; do
 done
 
 section=$(mktemp)
-/usr/bin/python3 - "$results" "$section" "benchmarks/run-trainer.sh${*:+ $*}" "$(machine_line)" "$started_load" "$rows" <<'PY'
+/usr/bin/python3 - "$results" "$section" "$cmd" "$(machine_line)" "$started_load" "$rows" <<'PY'
 import sys
 results, out, cmd, machine, load, rows = sys.argv[1:]
 rows = int(rows)
