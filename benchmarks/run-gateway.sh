@@ -16,7 +16,7 @@ else
 fi
 section=$(mktemp)
 load=$(load_note)
-java -Xmx4g --add-modules jdk.incubator.vector -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda=error \
+java -Xmx4g --add-modules jdk.incubator.vector -Drefusalmonitor.root="$root" -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda=error \
   -cp "$bench_cp" dev.refusalmonitor.bench.gateway.GatewayBenchmark \
   "$section" "benchmarks/run-gateway.sh${*:+ $*}" "$prompts" "$passes" "$records" "$dim" "$per_file"
 printf "\n%s\n" "$load" >> "$section"

@@ -57,6 +57,8 @@ public final class GatewayBenchmark {
         }
 
         double recordsPerSecond;
+        double pythonPerSecond;
+        int pythonRecords;
         float[] rows = FittedSets.rows(dim, 64, 5);
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.startDefault();
              HiddenStatePublisher publisher = new HiddenStatePublisher(HiddenStatePublisher.producerConfig(kafka.bootstrapServers(), null))) {
@@ -75,6 +77,8 @@ public final class GatewayBenchmark {
                 publisher.send("bench.hidden-states", pool[i % pool.length].toBuilder().setRequestId("req-" + i).build());
             publisher.flush();
             recordsPerSecond = records / ((System.nanoTime() - t0) / 1e9);
+            pythonRecords = Math.min(records, 10_000);
+            pythonPerSecond = pythonProducer(kafka.bootstrapServers(), rows, dim, pythonRecords);
         }
 
         String md = "## Gateway throughput\n\n"
@@ -84,8 +88,40 @@ public final class GatewayBenchmark {
                 layers, hidden, prompts.size(), passes, promptsPerSecond)
                 + String.format("| Java HiddenStatePublisher (default producer settings: acks=all, idempotent, lz4) → in-JVM broker, 2 partitions, d = %d f32, %d records | %.0f records/s |%n",
                 dim, records, recordsPerSecond)
-                + "| Python producer (clients/python) | TODO: not measured; clients/python was not in this branch when the harness was written |\n\n"
+                + String.format("| Python producer (clients/python, kafka-python 2.0.2, f32) → the same broker, d = %d, %d records (process start and .npy load included) | %.0f records/s |%n%n",
+                dim, pythonRecords, pythonPerSecond)
                 + "Prompts: the first " + perFile + " of each of " + args[2] + " (the MiniLM run happens before the broker starts; the publisher builds each record from a pool of 64 random vectors, so the figure is serialisation + Kafka, not the model).\n";
         Files.writeString(Path.of(args[0]), md);
+    }
+
+    /**
+     * Runs {@code python3 -m refusal_monitor_producer} on an .npy of {@code n} rows cycled from the pool and returns
+     * records per second of the whole process (start-up and .npy load included, so the figure is pessimistic).
+     */
+    private static double pythonProducer(String bootstrap, float[] pool, int dim, int n) throws Exception {
+        Path dir = Files.createTempDirectory("bench-python-producer");
+        Path npy = dir.resolve("rows.npy");
+        float[] data = new float[n * dim];
+        int poolRows = pool.length / dim;
+        for (int i = 0; i < n; i++) System.arraycopy(pool, (i % poolRows) * dim, data, i * dim, dim);
+        dev.refusalmonitor.activations.NpyWriter.write(npy, new dev.refusalmonitor.activations.NpyArray(
+                new int[]{n, dim}, data, dev.refusalmonitor.activations.NpyDType.F32));
+        Path root = Path.of(System.getProperty("refusalmonitor.root", "."));
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", "-m", "refusal_monitor_producer",
+                "--bootstrap-servers", bootstrap, "--input", npy.toString(), "--model-id", FittedSets.MODEL_ID,
+                "--topic", "bench.hidden-states", "--request-id-prefix", "py-");
+        pb.environment().put("PYTHONPATH", root.resolve("clients/python").toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(dir.resolve("python.log").toFile());
+        long t0 = System.nanoTime();
+        Process proc = pb.start();
+        if (!proc.waitFor(10, TimeUnit.MINUTES)) {
+            proc.destroyForcibly();
+            throw new IllegalStateException("the Python producer did not finish within 10 minutes");
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (proc.exitValue() != 0)
+            throw new IllegalStateException("the Python producer failed: " + Files.readString(dir.resolve("python.log")));
+        return n / secs;
     }
 }
