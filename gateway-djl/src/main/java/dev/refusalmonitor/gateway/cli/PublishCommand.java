@@ -13,11 +13,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -51,14 +47,8 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--route", paramLabel = "NAME", description = "Route carried by every record (optional).")
     String route;
 
-    @Option(names = "--producer-config", paramLabel = "FILE",
-            description = "Kafka producer properties file; its settings win over the defaults (idempotent, acks=all, lz4, "
-                    + "linger.ms=5, batch.size=65536, delivery.timeout.ms=30000, max.block.ms=15000).")
-    Path producerConfig;
-
-    @Option(names = "--producer-property", paramLabel = "KEY=VALUE",
-            description = "One producer setting, e.g. compression.type=zstd (repeatable; wins over --producer-config).")
-    Map<String, String> producerProperties;
+    @Mixin
+    ProducerOptions producer;
 
     @Spec
     CommandSpec spec;
@@ -66,14 +56,7 @@ public final class PublishCommand implements Callable<Integer> {
     @Override
     public Integer call() throws GatewayException, IOException {
         List<Prompt> prompts = options.readPrompts();
-        Properties overrides = new Properties();
-        if (producerConfig != null) {
-            if (!Files.isRegularFile(producerConfig)) throw CliException.usage("producer config " + producerConfig + " does not exist");
-            try (InputStream in = Files.newInputStream(producerConfig)) {
-                overrides.load(in);
-            }
-        }
-        if (producerProperties != null) overrides.putAll(producerProperties);
+        Properties overrides = producer.overrides();
         String target = options.label == null ? topic : trainingTopic;
         try (TransformerHiddenStates model = TransformerHiddenStates.open(options.spec())) {
             PooledHiddenStates states = model.embed(prompts.stream().map(Prompt::instruction).toList(), options.pooling,

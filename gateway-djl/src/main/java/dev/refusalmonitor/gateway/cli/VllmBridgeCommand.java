@@ -7,15 +7,14 @@ import dev.refusalmonitor.gateway.HiddenStatePublisher;
 import dev.refusalmonitor.gateway.vllm.VllmBridge;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -91,13 +90,8 @@ public final class VllmBridgeCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Publish the files that are complete now, then exit (instead of watching).")
     boolean once;
 
-    @Option(names = "--producer-config", paramLabel = "FILE",
-            description = "Kafka producer properties file; its settings win over the defaults.")
-    Path producerConfig;
-
-    @Option(names = "--producer-property", paramLabel = "KEY=VALUE",
-            description = "One producer setting, e.g. delivery.timeout.ms=60000 (repeatable; wins over --producer-config).")
-    Map<String, String> producerProperties;
+    @Mixin
+    ProducerOptions producer;
 
     @Spec
     CommandSpec spec;
@@ -119,14 +113,7 @@ public final class VllmBridgeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
-        Properties overrides = new Properties();
-        if (producerConfig != null) {
-            if (!Files.isRegularFile(producerConfig)) throw CliException.usage("producer config " + producerConfig + " does not exist");
-            try (InputStream in = Files.newInputStream(producerConfig)) {
-                overrides.load(in);
-            }
-        }
-        if (producerProperties != null) overrides.putAll(producerProperties);
+        Properties overrides = producer.overrides();
         Properties config = HiddenStatePublisher.producerConfig(bootstrapServers, overrides);
         VllmBridge.Options options = new VllmBridge.Options(watchDir,
                 deleteDone ? null : (doneDir != null ? doneDir : watchDir.resolve("done")),
