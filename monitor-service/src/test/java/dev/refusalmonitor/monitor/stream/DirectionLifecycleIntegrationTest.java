@@ -5,10 +5,10 @@ import dev.refusalmonitor.math.directions.DirectionSetModel;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.config.TopicId;
-import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.kafka.Topics;
 import dev.refusalmonitor.monitor.metrics.DirectionsRejectReason;
 import dev.refusalmonitor.monitor.metrics.MetricNames;
+import dev.refusalmonitor.monitor.testing.BrokerTestBase;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
 import dev.refusalmonitor.monitor.testing.PrometheusText;
 import dev.refusalmonitor.monitor.testing.ScoringFixtures;
@@ -20,13 +20,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,24 +40,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Direction sets over the monitor's life on a real in-JVM broker: a version switch mid-stream, invalid sets
  * rejected while the version in force stays, and a restart that restores the sets from the compacted topic.
  */
-class DirectionLifecycleIntegrationTest {
-    private static final Duration WAIT = Duration.ofSeconds(45);
+class DirectionLifecycleIntegrationTest extends BrokerTestBase {
     private static final String MODEL = "model-a";
-    private static EmbeddedKafkaCluster kafka;
-
-    @TempDir
-    static Path stateDir;
-
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafkaCluster.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (kafka != null) kafka.close();
-    }
 
     @Test
     void shouldSwitchVersionsCleanlyMidStreamAndKeepTheVersionInForceWhenASetIsInvalid() throws Exception {

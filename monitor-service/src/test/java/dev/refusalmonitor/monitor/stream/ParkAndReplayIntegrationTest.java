@@ -1,25 +1,20 @@
 package dev.refusalmonitor.monitor.stream;
 
-import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.cli.MonitorServiceCli;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.config.TopicId;
+import dev.refusalmonitor.monitor.testing.BrokerTestBase;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
 import dev.refusalmonitor.monitor.testing.ScoringFixtures;
 import dev.refusalmonitor.monitor.testing.StreamTestSupport;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,24 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * (with the parking header), nothing is scored or dead-lettered; after directions are published, {@code replay}
  * moves them back and every one is scored exactly once.
  */
-class ParkAndReplayIntegrationTest {
-    private static final Duration WAIT = Duration.ofSeconds(45);
+class ParkAndReplayIntegrationTest extends BrokerTestBase {
     private static final String MODEL = "model-p";
-    private static EmbeddedKafkaCluster kafka;
-
-    @TempDir
-    static Path stateDir;
-
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafkaCluster.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (kafka != null) kafka.close();
-    }
 
     @Test
     void shouldParkRecordsWithoutDirectionsAndScoreThemAfterReplay() {

@@ -11,8 +11,8 @@ import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.cli.MonitorServiceCli;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.config.TopicId;
-import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.metrics.MetricNames;
+import dev.refusalmonitor.monitor.testing.BrokerTestBase;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
 import dev.refusalmonitor.monitor.testing.PrometheusText;
 import dev.refusalmonitor.monitor.testing.ScoringFixtures;
@@ -28,8 +28,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +37,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -65,24 +62,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The scoring topology in a running {@link MonitorApp} on a real in-JVM broker: exactly-once and at-least-once
  * delivery, dead-lettering of bad input, parity with the offline {@code score} command, and the health endpoints.
  */
-class ScoringTopologyIntegrationTest {
-    private static final Duration WAIT = Duration.ofSeconds(45);
+class ScoringTopologyIntegrationTest extends BrokerTestBase {
     private static final String MODEL = "model-a";
-    private static EmbeddedKafkaCluster kafka;
-
-    @TempDir
-    static Path stateDir;
-
-    @BeforeAll
-    static void startBroker() {
-        kafka = EmbeddedKafkaCluster.builder().build();
-        kafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (kafka != null) kafka.close();
-    }
 
     @Test
     void shouldWriteExactlyOneScorePerRecordUnderExactlyOnce() throws Exception {
