@@ -39,13 +39,10 @@ public final class FloatKernels {
 
     /**
      * cos(x, t) with t_j = tanh(a·c_j) over x[xOff..xOff+d) and c[0..d): the CAST similarity once a = (c·x)/(cᵀc) is
-     * known. 0 when x or t is the zero vector. The SIMD path uses the Vector API's vectorised tanh (≈ 1e-7 relative).
+     * known. 0 when x or t is the zero vector. Scalar on purpose: the Vector API's vectorised tanh is faster but its
+     * result differs by an ulp between the interpreter and compiled code, and a score must not depend on JIT state.
      */
     public static double tanhCosine(float[] x, int xOff, float[] c, double a, int d) {
-        return SIMD ? SimdFloatKernels.tanhCosine(x, xOff, c, (float) a, d) : scalarTanhCosine(x, xOff, c, a, d);
-    }
-
-    static double scalarTanhCosine(float[] x, int xOff, float[] c, double a, int d) {
         double xt = 0, tt = 0, xx = 0;
         for (int j = 0; j < d; j++) {
             double t = tanh(a * c[j]);

@@ -1,10 +1,13 @@
 package dev.refusalmonitor.math;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** The Vector API forms of {@link FloatKernels}; loaded only when the incubator module is present. */
+/**
+ * The Vector API forms of {@link FloatKernels}; loaded only when the incubator module is present. Lanes are summed in
+ * a fixed order ({@link #sum}) rather than with {@code reduceLanes}, whose order may differ between the interpreter and
+ * compiled code: the same input must give the same score bits offline and in the stream.
+ */
 final class SimdFloatKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
@@ -26,7 +29,7 @@ final class SimdFloatKernels {
         }
         for (; i <= d - L; i += L)
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = sum(acc0.add(acc1));
         for (; i < d; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }
@@ -45,8 +48,7 @@ final class SimdFloatKernels {
                 a2 = FloatVector.fromArray(S, v, o2 + i).fma(xv, a2);
                 a3 = FloatVector.fromArray(S, v, o3 + i).fma(xv, a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
             for (; i < d; i++) {
                 float xi = x[i];
                 s0 += v[o0 + i] * xi;
@@ -62,27 +64,10 @@ final class SimdFloatKernels {
         for (; j < k; j++) out[j] = dot(v, j * d, x, 0, d);
     }
 
-    static double tanhCosine(float[] x, int xOff, float[] c, float a, int d) {
-        FloatVector av = FloatVector.broadcast(S, a);
-        FloatVector xt = FloatVector.zero(S), tt = FloatVector.zero(S), xx = FloatVector.zero(S);
-        int i = 0;
-        for (; i <= d - L; i += L) {
-            FloatVector t = FloatVector.fromArray(S, c, i).mul(av).lanewise(VectorOperators.TANH);
-            FloatVector xv = FloatVector.fromArray(S, x, xOff + i);
-            xt = xv.fma(t, xt);
-            tt = t.fma(t, tt);
-            xx = xv.fma(xv, xx);
-        }
-        double sxt = xt.reduceLanes(VectorOperators.ADD), stt = tt.reduceLanes(VectorOperators.ADD);
-        double sxx = xx.reduceLanes(VectorOperators.ADD);
-        for (; i < d; i++) {
-            double t = FloatKernels.tanh((double) a * c[i]);
-            double xi = x[xOff + i];
-            sxt += xi * t;
-            stt += t * t;
-            sxx += xi * xi;
-        }
-        if (stt == 0 || sxx == 0) return 0.0;
-        return sxt / (Math.sqrt(sxx) * Math.sqrt(stt));
+    /** Σ lanes, lane 0 first: deterministic in every execution tier. */
+    private static float sum(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
     }
 }

@@ -260,6 +260,9 @@ class ScoringTopologyIntegrationTest extends BrokerTestBase {
             assertEquals(503, early.status(), "not ready before any directions: " + early.body());
 
             KafkaTestSupport.waitForRunning(app.streams(), WAIT);
+            // With two stream threads Streams may rebalance once more after the first RUNNING: wait for a steady answer.
+            KafkaTestSupport.waitUntil("/readyz to see Streams RUNNING", WAIT,
+                    () -> StreamTestSupport.get(base.resolve("/readyz")).body().contains("no direction set"));
             HttpAnswer noDirections = StreamTestSupport.get(base.resolve("/readyz"));
             assertEquals(503, noDirections.status(), "running but no directions: " + noDirections.body());
             assertTrue(noDirections.body().contains("no direction set"), noDirections.body());

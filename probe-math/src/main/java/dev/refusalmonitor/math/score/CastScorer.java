@@ -7,8 +7,8 @@ import dev.refusalmonitor.math.directions.CastParams;
  * CAST condition similarity (DESIGN score 5, seeds §8.7): s(x) = cos(x, tanh(P x)) with P = c cᵀ / (cᵀ c).
  *
  * <p>P x = a c with the scalar a = (c · x)/(cᵀ c), so tanh(P x)_j = tanh(a c_j): one dot product for a, then one
- * pass computing Σ x_j t_j, Σ t_j² and Σ x_j² together ({@link FloatKernels#tanhCosine}: SIMD with the vectorised
- * tanh when available, ≈ 1e-7 relative; otherwise an exp-based tanh accurate to ~1e-14). Immutable, thread-safe, no
+ * pass computing Σ x_j t_j, Σ t_j² and Σ x_j² together ({@link FloatKernels#tanhCosine}: an exp-based tanh accurate to
+ * ~1e-14). Immutable, thread-safe, no
  * allocation per record. s is 0 when x or tanh(P x) is the zero vector.
  */
 public final class CastScorer {
