@@ -97,6 +97,11 @@ public final class MonitorConfig {
     public static final int DEFAULT_STREAM_THREADS = 2;
     /** 64 MiB: a direction set with full covariance factors for d = 4096 runs to tens of MiB. */
     public static final int DEFAULT_DIRECTIONS_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /**
+     * Consumer {@code max.partition.fetch.bytes} unless configured: Kafka's 1 MiB default holds only 64 hidden states of
+     * 16 KiB (d = 4096 f32), so a stream thread would wait on a fetch round trip every 64 records.
+     */
+    public static final int DEFAULT_MAX_PARTITION_FETCH_BYTES = 8 * 1024 * 1024;
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final String DEFAULT_HTTP_BIND_ADDRESS = "127.0.0.1";
 
@@ -484,6 +489,7 @@ public final class MonitorConfig {
         d.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
         d.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         d.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(DEFAULT_STREAM_THREADS));
+        d.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(DEFAULT_MAX_PARTITION_FETCH_BYTES));
         d.put(DIRECTIONS_MAX_MESSAGE_BYTES, Integer.toString(DEFAULT_DIRECTIONS_MAX_MESSAGE_BYTES));
         d.put(NO_DIRECTIONS_POLICY, NoDirectionsPolicy.DLQ.value());
         d.put(HTTP_PORT, Integer.toString(DEFAULT_HTTP_PORT));

@@ -43,6 +43,16 @@ class MonitorConfigTest {
     }
 
     @Test
+    void shouldFetchManyHiddenStatesPerRoundTripUnlessConfigured() {
+        // Kafka's 1 MiB per partition would hold only 64 records of d = 4096 f32.
+        assertEquals(Integer.toString(8 * 1024 * 1024),
+                MonitorConfig.defaults().streamsProperties().get("max.partition.fetch.bytes"));
+        MonitorConfig own = MonitorConfig.load(null, Map.of("KAFKA_MAX_PARTITION_FETCH_BYTES", "2097152"), Map.of());
+        assertEquals("2097152", own.streamsProperties().get("max.partition.fetch.bytes"));
+        assertEquals("2097152", own.consumerProperties().get("max.partition.fetch.bytes"));
+    }
+
+    @Test
     void shouldCompactDirectionsWithLargeMessagesAndKeepHiddenStatesShort() {
         MonitorConfig c = MonitorConfig.defaults();
         TopicSettings d = c.topic(TopicId.DIRECTIONS);
