@@ -1,10 +1,11 @@
 package dev.refusalmonitor.math;
 
 /**
- * The per-record hot loops on f32 data: dot products of a row against one or four other rows. Uses the JDK's
- * SIMD Vector API (incubator module {@code jdk.incubator.vector}) when the JVM was started with
- * {@code --add-modules jdk.incubator.vector} (the launchers, tests and benchmarks do), and plain loops otherwise;
- * both accumulate in f32 lanes and agree to f32 rounding (about 1e-6 relative for d = 4096).
+ * The per-record hot loops on f32 data: dot products of a row against one or four other rows, and the CAST pass
+ * cos(x, tanh(a c)) with a deterministic f32 tanh. Uses the JDK's SIMD Vector API (incubator module
+ * {@code jdk.incubator.vector}) when the JVM was started with {@code --add-modules jdk.incubator.vector} (the launchers,
+ * tests and benchmarks do), and plain loops otherwise; both agree to f32 rounding (about 1e-6 relative for d = 4096).
+ * Either way a result's bits depend on the input only, not on the JIT tier.
  */
 public final class FloatKernels {
     private FloatKernels() {
@@ -38,36 +39,66 @@ public final class FloatKernels {
     }
 
     /**
-     * cos(x, t) with t_j = tanh(a·c_j) over x[xOff..xOff+d) and c[0..d): the CAST similarity once a = (c·x)/(cᵀc) is
-     * known. 0 when x or t is the zero vector. Scalar on purpose: the Vector API's vectorised tanh is faster but its
-     * result differs by an ulp between the interpreter and compiled code, and a score must not depend on JIT state.
+     * cos(x, t) = Σ x_j t_j / (√(Σ x_j²) √(Σ t_j²)) with t_j = tanh(a·c_j) over x[xOff..xOff+d) and c[0..d): the CAST
+     * similarity once a = (c·x)/(cᵀc) is known. 0 when x or t is the zero vector; NaN when x holds a NaN.
+     *
+     * <p>y_j = (float) a · c_j and t_j = {@link #tanh(float)}, a rational approximation evaluated with f32 mul, fma,
+     * min, max and div only: IEEE-exact operations that give the same bits in the interpreter, C1 and C2 (the Vector
+     * API's lanewise TANH does not). With SIMD the three sums run in f32 lanes (two accumulators each, lanes added
+     * in a fixed order into f64, the scalar tail in f64) and agree with an f64 reference to about 1e-6; when those
+     * f32 sums leave the safe range (|x| or |t| very small or very large) or SIMD is off, the sums are taken in f64
+     * over the same t_j. The result depends on the input only, never on JIT state.
      */
     public static double tanhCosine(float[] x, int xOff, float[] c, double a, int d) {
+        return SIMD ? SimdFloatKernels.tanhCosine(x, xOff, c, a, d) : scalarTanhCosine(x, xOff, c, a, d);
+    }
+
+    /** The sums of {@link #tanhCosine} in f64 over the same f32 t_j (the fallback, and the form without SIMD). */
+    static double scalarTanhCosine(float[] x, int xOff, float[] c, double a, int d) {
+        float af = tanhScale(a);
         double xt = 0, tt = 0, xx = 0;
         for (int j = 0; j < d; j++) {
-            double t = tanh(a * c[j]);
+            double t = tanh(af * c[j]);
             double xj = x[xOff + j];
             xt += xj * t;
             tt += t * t;
             xx += xj * xj;
         }
+        return cosine(xt, tt, xx);
+    }
+
+    /** a as the f32 factor of y_j = a·c_j; clamped to ±Float.MAX_VALUE so that a·0 stays 0 (NaN stays NaN). */
+    static float tanhScale(double a) {
+        return (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, a));
+    }
+
+    static double cosine(double xt, double tt, double xx) {
         if (tt == 0 || xx == 0) return 0.0;
         return xt / (Math.sqrt(xx) * Math.sqrt(tt));
     }
 
+    /** |y| at and beyond which tanh is taken as tanh(±9): |tanh(9) − 1| &lt; 3.1e-8, about half an f32 ulp below 1. */
+    static final float TANH_CLAMP = 9f;
+    // P(u) = 1 + P1 u + ... + P4 u⁴ and Q(u) = 1 + Q1 u + ... + Q4 u⁴, u = y²: minimax relative error 2.1e-8 of
+    // P/Q against tanh(√u)/√u on [0, 81], fitted by src/test/resources/tanh_f32_fit.py (numpy).
+    static final float TANH_P1 = 0.13383978605270386f, TANH_P2 = 0.0034989940468221903f,
+            TANH_P3 = 2.0661229427787475e-05f, TANH_P4 = 1.3419775513057175e-08f;
+    static final float TANH_Q1 = 0.4671730101108551f, TANH_Q2 = 0.025890199467539787f,
+            TANH_Q3 = 0.00032910352456383407f, TANH_Q4 = 7.804710548953153e-07f;
+
     /**
-     * tanh(y) to ~1e-14 relative: for |y| &lt; 0.0625 the odd series y − y³/3 + 2y⁵/15 − 17y⁷/315 + 62y⁹/2835
-     * (truncation &lt; 1e-16 relative), else sign(y)(1 − 2/(e^{2|y|} + 1)) with the intrinsic exp.
+     * tanh(y) in f32 to within 3.2e-7 absolute (about 5 ulps near ±1; see FloatTanhTest): with v = max(−9, min(9, y))
+     * and u = v², tanh(y) ≈ v·P(u)/Q(u), P and Q of degree 4 evaluated by Horner with fma. Odd bit for bit (−0 stays
+     * −0), exactly y for |y| &lt; 2⁻¹² (subnormals included), ±1 for |y| ≥ 9 and ±∞, NaN for NaN; |tanh| may exceed 1
+     * by one ulp just below 9. Uses only IEEE-exact operations, so every JIT tier and every SIMD lane gives the same
+     * bits; {@link SimdFloatKernels} evaluates the identical sequence lane-wise.
      */
-    public static double tanh(double y) {
-        double ay = Math.abs(y);
-        if (ay < 0.0625) {
-            double y2 = y * y;
-            return y * (1 + y2 * (-1.0 / 3 + y2 * (2.0 / 15 + y2 * (-17.0 / 315 + y2 * (62.0 / 2835)))));
-        }
-        if (ay > 20) return Math.copySign(1.0, y); // tanh(20) = 1 − 8e-18
-        double r = 1 - 2 / (Math.exp(2 * ay) + 1);
-        return Math.copySign(r, y);
+    public static float tanh(float y) {
+        float v = Math.max(-TANH_CLAMP, Math.min(TANH_CLAMP, y));
+        float u = v * v;
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(TANH_P4, u, TANH_P3), u, TANH_P2), u, TANH_P1), u, 1f);
+        float q = Math.fma(Math.fma(Math.fma(Math.fma(TANH_Q4, u, TANH_Q3), u, TANH_Q2), u, TANH_Q1), u, 1f);
+        return v * p / q;
     }
 
     static float scalarDot(float[] a, int aOff, float[] b, int bOff, int d) {

@@ -70,4 +70,81 @@ final class SimdFloatKernels {
         for (int i = 0; i < L; i++) s += v.lane(i);
         return s;
     }
+
+    // ---- CAST: cos(x, tanh(a c)) (FloatKernels.tanhCosine) ----
+
+    /**
+     * f32 sums of squares inside [2⁻⁹⁰, 2⁹⁰] had no term overflow and lost nothing that matters to subnormals (a term
+     * below 2⁻¹²⁶ is under 2⁻³⁶ of the sum); outside, the f64 form recomputes them.
+     */
+    private static final double SAFE_MIN = 0x1p-90, SAFE_MAX = 0x1p90;
+
+    static double tanhCosine(float[] x, int xOff, float[] c, double a, int d) {
+        float af = FloatKernels.tanhScale(a);
+        FloatVector av = FloatVector.broadcast(S, af);
+        FloatVector xt0 = FloatVector.zero(S), tt0 = FloatVector.zero(S), xx0 = FloatVector.zero(S);
+        FloatVector xt1 = FloatVector.zero(S), tt1 = FloatVector.zero(S), xx1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= d - 2 * L; i += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector x1 = FloatVector.fromArray(S, x, xOff + i + L);
+            FloatVector t0 = tanh(FloatVector.fromArray(S, c, i).mul(av));
+            FloatVector t1 = tanh(FloatVector.fromArray(S, c, i + L).mul(av));
+            xt0 = x0.fma(t0, xt0);
+            tt0 = t0.fma(t0, tt0);
+            xx0 = x0.fma(x0, xx0);
+            xt1 = x1.fma(t1, xt1);
+            tt1 = t1.fma(t1, tt1);
+            xx1 = x1.fma(x1, xx1);
+        }
+        for (; i <= d - L; i += L) {
+            FloatVector x0 = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector t0 = tanh(FloatVector.fromArray(S, c, i).mul(av));
+            xt0 = x0.fma(t0, xt0);
+            tt0 = t0.fma(t0, tt0);
+            xx0 = x0.fma(x0, xx0);
+        }
+        double xt = sumToDouble(xt0) + sumToDouble(xt1);
+        double tt = sumToDouble(tt0) + sumToDouble(tt1);
+        double xx = sumToDouble(xx0) + sumToDouble(xx1);
+        // The tail: the same f32 tanh as each lane, its products and sums in f64 in index order.
+        for (; i < d; i++) {
+            double t = FloatKernels.tanh(af * c[i]);
+            double xj = x[xOff + i];
+            xt += xj * t;
+            tt += t * t;
+            xx += xj * xj;
+        }
+        if (!(xx >= SAFE_MIN && xx <= SAFE_MAX && tt >= SAFE_MIN && tt <= SAFE_MAX)) {
+            if (Double.isNaN(xx) || Double.isNaN(tt) || Double.isNaN(xt)) return Double.NaN;
+            return FloatKernels.scalarTanhCosine(x, xOff, c, a, d);
+        }
+        return FloatKernels.cosine(xt, tt, xx);
+    }
+
+    /** {@link FloatKernels#tanh(float)} in every lane: the same operations in the same order. */
+    static FloatVector tanh(FloatVector y) {
+        FloatVector v = y.min(FloatKernels.TANH_CLAMP).max(-FloatKernels.TANH_CLAMP);
+        FloatVector u = v.mul(v);
+        FloatVector p = horner(u, FloatKernels.TANH_P4, FloatKernels.TANH_P3, FloatKernels.TANH_P2,
+                FloatKernels.TANH_P1);
+        FloatVector q = horner(u, FloatKernels.TANH_Q4, FloatKernels.TANH_Q3, FloatKernels.TANH_Q2,
+                FloatKernels.TANH_Q1);
+        return v.mul(p).div(q);
+    }
+
+    /** (((k4 u + k3) u + k2) u + k1) u + 1 with one fma per step. */
+    private static FloatVector horner(FloatVector u, float k4, float k3, float k2, float k1) {
+        FloatVector r = FloatVector.broadcast(S, k4).fma(u, FloatVector.broadcast(S, k3));
+        r = r.fma(u, FloatVector.broadcast(S, k2));
+        r = r.fma(u, FloatVector.broadcast(S, k1));
+        return r.fma(u, FloatVector.broadcast(S, 1f));
+    }
+
+    /** Σ lanes in f64, lane 0 first: deterministic in every execution tier. */
+    private static double sumToDouble(FloatVector v) {
+        double s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
 }

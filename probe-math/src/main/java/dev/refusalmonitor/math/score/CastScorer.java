@@ -6,10 +6,12 @@ import dev.refusalmonitor.math.directions.CastParams;
 /**
  * CAST condition similarity (DESIGN score 5, seeds §8.7): s(x) = cos(x, tanh(P x)) with P = c cᵀ / (cᵀ c).
  *
- * <p>P x = a c with the scalar a = (c · x)/(cᵀ c), so tanh(P x)_j = tanh(a c_j): one dot product for a, then one
- * pass computing Σ x_j t_j, Σ t_j² and Σ x_j² together ({@link FloatKernels#tanhCosine}: an exp-based tanh accurate to
- * ~1e-14). Immutable, thread-safe, no
- * allocation per record. s is 0 when x or tanh(P x) is the zero vector.
+ * <p>P x = a c with the scalar a = (c · x)/(cᵀ c), so tanh(P x)_j = tanh(a c_j): one f32 dot product for a
+ * ({@link FloatKernels#dot}), then one pass computing Σ x_j t_j, Σ t_j² and Σ x_j² together
+ * ({@link FloatKernels#tanhCosine}, with the deterministic f32 {@link FloatKernels#tanh(float)}); s agrees with the f64
+ * formula to about 1e-6 and its bits do not depend on JIT state. The trainer's grid search uses this class too, so
+ * trainer and monitor agree exactly. Immutable, thread-safe, no allocation per record. s is 0 when x or tanh(P x) is
+ * the zero vector.
  */
 public final class CastScorer {
     private final float[] c;
@@ -47,14 +49,7 @@ public final class CastScorer {
         int d = c.length;
         if (off < 0 || off + d > x.length)
             throw new IllegalArgumentException("row at " + off + " of length " + d + " exceeds array of " + x.length);
-        double cx0 = 0, cx1 = 0;
-        int j = 0;
-        for (; j + 1 < d; j += 2) {
-            cx0 += c[j] * (double) x[off + j];
-            cx1 += c[j + 1] * (double) x[off + j + 1];
-        }
-        if (j < d) cx0 += c[j] * (double) x[off + j];
-        double a = (cx0 + cx1) / cc;
+        double a = FloatKernels.dot(c, 0, x, off, d) / cc;
         return FloatKernels.tanhCosine(x, off, c, a, d);
     }
 
@@ -70,8 +65,8 @@ public final class CastScorer {
         return firesAbove ? similarity > threshold : similarity < threshold;
     }
 
-    /** tanh(y) to ~1e-14 relative (see {@link FloatKernels#tanh}). */
-    public static double tanh(double y) {
+    /** The tanh CAST uses: {@link FloatKernels#tanh(float)}, f32, within 3.2e-7 of the exact value (deterministic). */
+    public static float tanh(float y) {
         return FloatKernels.tanh(y);
     }
 }
