@@ -1,7 +1,7 @@
 package dev.refusalmonitor.math.score;
 
+import dev.refusalmonitor.math.CompactRows;
 import dev.refusalmonitor.math.FloatKernels;
-
 import dev.refusalmonitor.math.directions.MahalanobisParams;
 
 /**
@@ -26,11 +26,31 @@ import dev.refusalmonitor.math.directions.MahalanobisParams;
  * caller-owned {@link Result}, so scoring allocates nothing.
  */
 public final class MahalanobisScorer {
+
+    /** How the scorer keeps the k × d eigenvectors of the low-rank path (the direction set itself stays f32). */
+    public enum EigenvectorStorage {
+        /** f32 as fitted: 4 bytes per value. */
+        F32,
+        /** bf16, rounded to nearest even: 2 bytes, relative error ≤ 2⁻⁹ per value. */
+        BF16,
+        /** IEEE f16 with a power-of-two scale per row: 2 bytes, relative error ≤ 2⁻¹¹ per value. */
+        F16_ROW_SCALED,
+        /** int16 fixed point with a scale per row: 2 bytes, absolute error ≤ 2⁻¹⁶ · (row's max |value|). */
+        INT16_ROW_SCALED
+    }
+
+    /** The storage the public constructor uses (see the class comment for the accuracy figures behind it). */
+    public static final EigenvectorStorage DEFAULT_STORAGE = EigenvectorStorage.F32;
+
     private final int d, k;
     private final boolean l2Normalize;
-    private final double[] midpoint, half;
-    // Low-rank path.
+    // The centre m and half-difference h, rounded to f32 once (−m, so the centring is one fma).
+    private final float[] negMidpoint, half;
+    // Low-rank path: the eigenvectors in one of the storages, with per-row factors for the scaled ones.
+    private final EigenvectorStorage storage;
     private final float[] vectors;
+    private final short[] codes;
+    private final double[] rowScale;
     private final double[] coefficients, halfProjections;
     private final double inverseRemainder;
     // Exact path (null when the params carry no factor).
@@ -44,6 +64,14 @@ public final class MahalanobisScorer {
      * @param params fitted parameters (arrays not copied; must not be modified)
      */
     public MahalanobisScorer(float[] meanHarmful, float[] meanHarmless, MahalanobisParams params) {
+        this(meanHarmful, meanHarmless, params, DEFAULT_STORAGE);
+    }
+
+    /**
+     * As {@link #MahalanobisScorer(float[], float[], MahalanobisParams)} with the low-rank eigenvectors kept in the
+     * given storage (converted once, here).
+     */
+    public MahalanobisScorer(float[] meanHarmful, float[] meanHarmless, MahalanobisParams params, EigenvectorStorage storage) {
         d = meanHarmful.length;
         if (d < 1) throw new IllegalArgumentException("means are empty");
         if (meanHarmless.length != d)
@@ -59,34 +87,81 @@ public final class MahalanobisScorer {
                 throw new IllegalArgumentException("params.eigenvalues[" + j + "] = " + params.eigenvalues()[j] + " is not positive");
         if (!(params.remainderVariance() > 0) || !Double.isFinite(params.remainderVariance()))
             throw new IllegalArgumentException("params.remainderVariance = " + params.remainderVariance() + " is not positive");
+        for (float v : params.eigenvectors())
+            if (!Float.isFinite(v)) throw new IllegalArgumentException("params.eigenvectors has a non-finite value");
         l2Normalize = params.l2Normalize();
-        midpoint = new double[d];
-        half = new double[d];
+        this.storage = storage;
+        negMidpoint = new float[d];
+        half = new float[d];
+        double[] halfD = new double[d];
         for (int j = 0; j < d; j++) {
             if (!Float.isFinite(meanHarmful[j]) || !Float.isFinite(meanHarmless[j]))
                 throw new IllegalArgumentException("class means have a non-finite value at " + j);
-            midpoint[j] = 0.5 * ((double) meanHarmful[j] + meanHarmless[j]);
-            half[j] = 0.5 * ((double) meanHarmful[j] - meanHarmless[j]);
+            // The means arrive as f32, so rounding m and h to f32 adds an error of the order the means already carry.
+            negMidpoint[j] = (float) (-0.5 * ((double) meanHarmful[j] + meanHarmless[j]));
+            half[j] = (float) (0.5 * ((double) meanHarmful[j] - meanHarmless[j]));
+            halfD[j] = half[j];
         }
-        vectors = params.eigenvectors();
+        float[] v = params.eigenvectors();
+        switch (storage) {
+            case F32 -> {
+                vectors = v;
+                codes = null;
+                rowScale = null;
+            }
+            case BF16 -> {
+                vectors = null;
+                codes = CompactRows.toBf16(v);
+                rowScale = null;
+            }
+            case F16_ROW_SCALED, INT16_ROW_SCALED -> {
+                vectors = null;
+                codes = new short[k * d];
+                rowScale = new double[k];
+                if (storage == EigenvectorStorage.F16_ROW_SCALED) CompactRows.toScaledHalf(v, k, d, codes, rowScale);
+                else CompactRows.toScaledInt16(v, k, d, codes, rowScale);
+            }
+            default -> throw new IllegalArgumentException("storage " + storage);
+        }
         inverseRemainder = 1.0 / params.remainderVariance();
         coefficients = new double[k];
         halfProjections = new double[k];
         for (int j = 0; j < k; j++) {
             coefficients[j] = 1.0 / params.eigenvalues()[j] - inverseRemainder;
-            halfProjections[j] = dot(vectors, j * d, half, d);
+            // With the stored (rounded) rows, so that p − q below is V'(x' − h) for one basis V'.
+            halfProjections[j] = storage == EigenvectorStorage.F32 ? dot(vectors, j * d, halfD, d) : storedRowDot(j, halfD);
         }
         if (params.hasExact()) {
             if (params.exactWhitening().length != (long) d * (d + 1) / 2)
                 throw new IllegalArgumentException("params.exactWhitening must hold d(d+1)/2 = " + ((long) d * (d + 1) / 2) + " values");
             whitening = params.exactWhitening();
             whitenedHalf = new double[d];
-            packedLowerTimes(whitening, half, d, whitenedHalf);
+            packedLowerTimes(whitening, halfD, d, whitenedHalf);
         } else {
             whitening = null;
             whitenedHalf = null;
         }
         calibration = params.oodCalibration() == null ? new float[0] : params.oodCalibration();
+    }
+
+    /** (stored row j) · h in f64 for the 16-bit storages: Σ decoded code · h, times the row's factor. */
+    private double storedRowDot(int j, double[] h) {
+        double s = 0;
+        for (int i = 0; i < d; i++) {
+            short c = codes[j * d + i];
+            double value = switch (storage) {
+                case BF16 -> CompactRows.bf16ToFloat(c);
+                case F16_ROW_SCALED -> CompactRows.halfToScaledFloat(c);
+                default -> c;
+            };
+            s += value * h[i];
+        }
+        return rowScale == null ? s : s * rowScale[j];
+    }
+
+    /** The storage of the low-rank eigenvectors. */
+    public EigenvectorStorage storage() {
+        return storage;
     }
 
     public int dim() {
@@ -116,16 +191,18 @@ public final class MahalanobisScorer {
         if (off < 0 || off > x.length - d)
             throw new IllegalArgumentException("row [" + off + ", " + (off + d) + ") is outside an array of " + x.length);
         if (scratch.centred.length != d) throw new IllegalArgumentException("scratch is for d = " + scratch.centred.length + ", scorer has d = " + d);
-        // Centre on the midpoint of the class means once (as f32: the SIMD kernels read f32 rows).
+        // Centre on the midpoint of the class means once (as f32: the SIMD kernels read f32 rows), in the same pass as
+        // the two squared norms ‖x' ∓ h‖². The difference is one fma, rounded once, so a row near the midpoint keeps
+        // its relative precision.
         float[] xc = scratch.centred;
-        double scale = 1.0;
+        float scale = 1f;
         if (l2Normalize) {
             double norm = Math.sqrt(FloatKernels.dot(x, off, x, off, d));
             if (!(norm > 0) || !Double.isFinite(norm)) throw new IllegalArgumentException("x has norm " + norm + " and cannot be L2-normalised");
-            scale = 1.0 / norm;
+            scale = (float) (1.0 / norm);
         }
-        // The difference is formed in f64 and rounded once, so a row near the midpoint keeps its relative precision.
-        for (int j = 0; j < d; j++) xc[j] = (float) (x[off + j] * scale - midpoint[j]);
+        double[] norms = scratch.norms;
+        FloatKernels.centreAndSquaredNorms(x, off, scale, negMidpoint, half, xc, d, norms);
         double dH2, dS2;
         if (exact) {
             // y = W (x − m); d_H² = ‖y − W h‖², d_S² = ‖y + W h‖² with h = (μ_H − μ_S)/2.
@@ -145,20 +222,21 @@ public final class MahalanobisScorer {
             dS2 = sS;
         } else {
             // Σ⁻¹ ≈ (1/σ²) I + V diag(1/λ − 1/σ²) Vᵀ, so a record costs k dot products plus one pass for ‖x − μ_c‖².
-            // The squared norms are summed directly, not expanded as ‖x‖² ∓ 2x·h + ‖h‖²: near a class mean the
-            // expansion cancels and f32 rounding would swamp a small distance.
-            double sH = 0, sS = 0;
-            for (int j = 0; j < d; j++) {
-                double eH = (double) xc[j] - half[j], eS = (double) xc[j] + half[j];
-                sH += eH * eH;
-                sS += eS * eS;
-            }
-            dH2 = sH * inverseRemainder;
-            dS2 = sS * inverseRemainder;
+            // The squared norms are summed directly (norms[0], norms[1]), not expanded as ‖x'‖² ∓ 2x'·h + ‖h‖²: near a
+            // class mean the expansion cancels and f32 rounding would swamp a small distance. Summing non-negative
+            // terms in f32 lanes keeps a relative error of a few 1e-6 (FloatKernels.centreAndSquaredNorms).
+            dH2 = norms[0] * inverseRemainder;
+            dS2 = norms[1] * inverseRemainder;
             float[] p = scratch.projections;
-            FloatKernels.rowDots(vectors, k, xc, d, p);
+            switch (storage) {
+                case F32 -> FloatKernels.rowDots(vectors, k, xc, d, p);
+                case BF16 -> CompactRows.rowDotsBf16(codes, k, xc, d, p);
+                case F16_ROW_SCALED -> CompactRows.rowDotsHalf(codes, k, xc, d, p);
+                case INT16_ROW_SCALED -> CompactRows.rowDotsInt16(codes, k, xc, d, p);
+            }
             for (int j = 0; j < k; j++) {
-                double eH = p[j] - halfProjections[j], eS = p[j] + halfProjections[j];
+                double pj = rowScale == null ? p[j] : p[j] * rowScale[j];
+                double eH = pj - halfProjections[j], eS = pj + halfProjections[j];
                 dH2 += coefficients[j] * eH * eH;
                 dS2 += coefficients[j] * eS * eS;
             }
@@ -210,6 +288,7 @@ public final class MahalanobisScorer {
         private final float[] centred;
         private final float[] whitened;
         private final float[] projections;
+        private final double[] norms = new double[2];
 
         private Scratch(int d, int k) {
             centred = new float[d];
