@@ -40,14 +40,24 @@ public final class MahalanobisScorer {
     }
 
     /** The storage the public constructor uses (see the class comment for the accuracy figures behind it). */
-    public static final EigenvectorStorage DEFAULT_STORAGE = EigenvectorStorage.F32;
+    public static final EigenvectorStorage DEFAULT_STORAGE = EigenvectorStorage.INT16_ROW_SCALED;
+
+    /**
+     * Rows with λ_j ≥ this × σ² stay f32 whatever the storage: their term (1/λ_j − 1/σ²)(p_j ∓ q_j)² cancels against
+     * ‖x' ∓ h‖²/σ² by a factor of about λ_j/σ², which would amplify a 16-bit row's rounding (all rows in int16 gave
+     * 1.2e-3 relative distance error on one oracle case; with this split ≤ 1.3e-4 on every case).
+     */
+    static final double EXACT_ROW_VARIANCE_RATIO = 16.0;
 
     private final int d, k;
     private final boolean l2Normalize;
     // The centre m and half-difference h, rounded to f32 once (−m, so the centring is one fma).
     private final float[] negMidpoint, half;
-    // Low-rank path: the eigenvectors in one of the storages, with per-row factors for the scaled ones.
+    // Low-rank path, rows reordered once: the first `exactRows` rows kept as f32 (`vectors`), the rest in `storage`
+    // (`codes`, with per-row factors `rowScale` for the scaled storages). coefficients and halfProjections follow the
+    // same order.
     private final EigenvectorStorage storage;
+    private final int exactRows;
     private final float[] vectors;
     private final short[] codes;
     private final double[] rowScale;
@@ -103,33 +113,47 @@ public final class MahalanobisScorer {
             halfD[j] = half[j];
         }
         float[] v = params.eigenvectors();
+        double remainder = params.remainderVariance();
+        inverseRemainder = 1.0 / remainder;
+        int[] order = new int[k];
+        int r = 0;
+        for (int j = 0; j < k; j++)
+            if (storage == EigenvectorStorage.F32 || params.eigenvalues()[j] >= EXACT_ROW_VARIANCE_RATIO * remainder) order[r++] = j;
+        exactRows = r;
+        for (int j = 0, c = r; j < k; j++)
+            if (!(storage == EigenvectorStorage.F32 || params.eigenvalues()[j] >= EXACT_ROW_VARIANCE_RATIO * remainder)) order[c++] = j;
+        int nc = k - exactRows;
+        float[] compactRows = new float[nc * d];
+        if (storage == EigenvectorStorage.F32 && isIdentity(order)) {
+            vectors = v;
+        } else {
+            vectors = new float[exactRows * d];
+            for (int j = 0; j < exactRows; j++) System.arraycopy(v, order[j] * d, vectors, j * d, d);
+        }
+        for (int j = 0; j < nc; j++) System.arraycopy(v, order[exactRows + j] * d, compactRows, j * d, d);
         switch (storage) {
             case F32 -> {
-                vectors = v;
                 codes = null;
                 rowScale = null;
             }
             case BF16 -> {
-                vectors = null;
-                codes = CompactRows.toBf16(v);
+                codes = CompactRows.toBf16(compactRows);
                 rowScale = null;
             }
             case F16_ROW_SCALED, INT16_ROW_SCALED -> {
-                vectors = null;
-                codes = new short[k * d];
-                rowScale = new double[k];
-                if (storage == EigenvectorStorage.F16_ROW_SCALED) CompactRows.toScaledHalf(v, k, d, codes, rowScale);
-                else CompactRows.toScaledInt16(v, k, d, codes, rowScale);
+                codes = new short[nc * d];
+                rowScale = new double[nc];
+                if (storage == EigenvectorStorage.F16_ROW_SCALED) CompactRows.toScaledHalf(compactRows, nc, d, codes, rowScale);
+                else CompactRows.toScaledInt16(compactRows, nc, d, codes, rowScale);
             }
             default -> throw new IllegalArgumentException("storage " + storage);
         }
-        inverseRemainder = 1.0 / params.remainderVariance();
         coefficients = new double[k];
         halfProjections = new double[k];
         for (int j = 0; j < k; j++) {
-            coefficients[j] = 1.0 / params.eigenvalues()[j] - inverseRemainder;
+            coefficients[j] = 1.0 / params.eigenvalues()[order[j]] - inverseRemainder;
             // With the stored (rounded) rows, so that p − q below is V'(x' − h) for one basis V'.
-            halfProjections[j] = storage == EigenvectorStorage.F32 ? dot(vectors, j * d, halfD, d) : storedRowDot(j, halfD);
+            halfProjections[j] = j < exactRows ? dot(vectors, j * d, halfD, d) : storedRowDot(j - exactRows, halfD);
         }
         if (params.hasExact()) {
             if (params.exactWhitening().length != (long) d * (d + 1) / 2)
@@ -144,7 +168,12 @@ public final class MahalanobisScorer {
         calibration = params.oodCalibration() == null ? new float[0] : params.oodCalibration();
     }
 
-    /** (stored row j) · h in f64 for the 16-bit storages: Σ decoded code · h, times the row's factor. */
+    private static boolean isIdentity(int[] order) {
+        for (int j = 0; j < order.length; j++) if (order[j] != j) return false;
+        return true;
+    }
+
+    /** (stored 16-bit row j) · h in f64: Σ decoded code · h, times the row's factor. */
     private double storedRowDot(int j, double[] h) {
         double s = 0;
         for (int i = 0; i < d; i++) {
@@ -157,6 +186,11 @@ public final class MahalanobisScorer {
             s += value * h[i];
         }
         return rowScale == null ? s : s * rowScale[j];
+    }
+
+    /** How many eigenvector rows stay f32 (all k for F32; the rows with λ_j ≥ 16 σ² otherwise). */
+    public int exactRowCount() {
+        return exactRows;
     }
 
     /** The storage of the low-rank eigenvectors. */
@@ -227,15 +261,17 @@ public final class MahalanobisScorer {
             // terms in f32 lanes keeps a relative error of a few 1e-6 (FloatKernels.centreAndSquaredNorms).
             dH2 = norms[0] * inverseRemainder;
             dS2 = norms[1] * inverseRemainder;
-            float[] p = scratch.projections;
+            float[] p = scratch.projections, pc = scratch.compactProjections;
+            int nc = k - exactRows;
+            FloatKernels.rowDots(vectors, exactRows, xc, d, p);
             switch (storage) {
-                case F32 -> FloatKernels.rowDots(vectors, k, xc, d, p);
-                case BF16 -> CompactRows.rowDotsBf16(codes, k, xc, d, p);
-                case F16_ROW_SCALED -> CompactRows.rowDotsHalf(codes, k, xc, d, p);
-                case INT16_ROW_SCALED -> CompactRows.rowDotsInt16(codes, k, xc, d, p);
+                case F32 -> { }
+                case BF16 -> CompactRows.rowDotsBf16(codes, nc, xc, d, pc);
+                case F16_ROW_SCALED -> CompactRows.rowDotsHalf(codes, nc, xc, d, pc);
+                case INT16_ROW_SCALED -> CompactRows.rowDotsInt16(codes, nc, xc, d, pc);
             }
             for (int j = 0; j < k; j++) {
-                double pj = rowScale == null ? p[j] : p[j] * rowScale[j];
+                double pj = j < exactRows ? p[j] : rowScale == null ? pc[j - exactRows] : pc[j - exactRows] * rowScale[j - exactRows];
                 double eH = pj - halfProjections[j], eS = pj + halfProjections[j];
                 dH2 += coefficients[j] * eH * eH;
                 dS2 += coefficients[j] * eS * eS;
@@ -288,12 +324,14 @@ public final class MahalanobisScorer {
         private final float[] centred;
         private final float[] whitened;
         private final float[] projections;
+        private final float[] compactProjections;
         private final double[] norms = new double[2];
 
         private Scratch(int d, int k) {
             centred = new float[d];
             whitened = new float[d];
             projections = new float[k];
+            compactProjections = new float[k];
         }
     }
 
