@@ -19,23 +19,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KernelDeterminismTest {
 
+    private static final int D = 300, K = 9;
+    private static final float[] V = new float[K * D], X = new float[D], M = new float[D], H = new float[D], B = new float[D];
+    private static final double[] W = new double[D];
+    private static final short[] BF, HALF = new short[K * D], INT16 = new short[K * D];
+
+    static {
+        SplittableRandom rnd = new SplittableRandom(12);
+        for (int i = 0; i < V.length; i++) V[i] = (float) rnd.nextGaussian();
+        for (int i = 0; i < D; i++) {
+            X[i] = (float) (rnd.nextGaussian() * 3);
+            M[i] = (float) rnd.nextGaussian();
+            H[i] = (float) rnd.nextGaussian();
+            B[i] = (float) rnd.nextGaussian();
+            W[i] = rnd.nextGaussian();
+        }
+        BF = CompactRows.toBf16(V);
+        CompactRows.toScaledHalf(V, K, D, HALF, new double[K]);
+        CompactRows.toScaledInt16(V, K, D, INT16, new double[K]);
+    }
+
     /** Every kernel output for fixed inputs (d = 300, k = 9: vector loops, 4-row blocks, leftover rows and tails). */
     static String bits() {
-        int d = 300, k = 9;
-        SplittableRandom rnd = new SplittableRandom(12);
-        float[] v = new float[k * d], x = new float[d], m = new float[d], h = new float[d], b = new float[d], c = new float[d];
-        double[] w = new double[d];
-        for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
-        for (int i = 0; i < d; i++) {
-            x[i] = (float) (rnd.nextGaussian() * 3);
-            m[i] = (float) rnd.nextGaussian();
-            h[i] = (float) rnd.nextGaussian();
-            b[i] = (float) rnd.nextGaussian();
-            w[i] = rnd.nextGaussian();
-        }
-        short[] bf = CompactRows.toBf16(v), half = new short[k * d], int16 = new short[k * d];
-        CompactRows.toScaledHalf(v, k, d, half, new double[k]);
-        CompactRows.toScaledInt16(v, k, d, int16, new double[k]);
+        int d = D, k = K;
+        float[] v = V, x = X, m = M, h = H, b = B, c = new float[d];
+        double[] w = W;
+        short[] bf = BF, half = HALF, int16 = INT16;
         StringBuilder s = new StringBuilder();
         float[] out = new float[k];
         FloatKernels.rowDots(v, k, x, d, out);
