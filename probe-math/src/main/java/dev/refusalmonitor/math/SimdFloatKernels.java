@@ -1,6 +1,11 @@
 package dev.refusalmonitor.math;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,6 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class SimdFloatKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    // Same lane count as S: 16-bit codes widened to S's int/float lanes.
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
+    // Doubles in the preferred shape, and the floats (half as many bits) that widen into them lane for lane.
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final int DL = D.length();
+    private static final VectorSpecies<Float> FD = VectorSpecies.of(float.class, VectorShape.forBitSize(DL * 32));
 
     private SimdFloatKernels() {
     }
@@ -62,6 +74,236 @@ final class SimdFloatKernels {
             out[j + 3] = s3;
         }
         for (; j < k; j++) out[j] = dot(v, j * d, x, 0, d);
+    }
+
+
+    /**
+     * See {@link CompactRows#rowDotsBf16}: bf16 → f32 is the code shifted into the upper half of the f32 bits. Four rows per pass, x loaded once; the decoding is
+     * written out in the loop (a helper C2 declines to inline would box the vectors).
+     */
+    static void rowDotsBf16(short[] v, int k, float[] x, int d, float[] out) {
+        int j = 0;
+        int bound = d - L;
+        for (; j + 3 < k; j += 4) {
+            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i <= bound; i += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, i);
+                a0 = ((IntVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a0);
+                a1 = ((IntVector) ShortVector.fromArray(SH, v, o1 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a1);
+                a2 = ((IntVector) ShortVector.fromArray(SH, v, o2 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a2);
+                a3 = ((IntVector) ShortVector.fromArray(SH, v, o3 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
+            }
+            float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
+            for (; i < d; i++) {
+                float xi = x[i];
+                s0 = Math.fma(CompactRows.bf16ToFloat(v[o0 + i]), xi, s0);
+                s1 = Math.fma(CompactRows.bf16ToFloat(v[o1 + i]), xi, s1);
+                s2 = Math.fma(CompactRows.bf16ToFloat(v[o2 + i]), xi, s2);
+                s3 = Math.fma(CompactRows.bf16ToFloat(v[o3 + i]), xi, s3);
+            }
+            out[j] = s0;
+            out[j + 1] = s1;
+            out[j + 2] = s2;
+            out[j + 3] = s3;
+        }
+        for (; j < k; j++) {
+            int o0 = j * d;
+            FloatVector a = FloatVector.zero(S);
+            int i = 0;
+            for (; i <= bound; i += L) a = ((IntVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, i), a);
+            float s = sum(a);
+            for (; i < d; i++) s = Math.fma(CompactRows.bf16ToFloat(v[o0 + i]), x[i], s);
+            out[j] = s;
+        }
+    }
+
+    /**
+     * See {@link CompactRows#rowDotsHalf}: the f16 code re-biased into f32 bits (value · 2⁻¹¹²) by a shift and a mask. Four rows per pass, x loaded once; the decoding is
+     * written out in the loop (a helper C2 declines to inline would box the vectors).
+     */
+    static void rowDotsHalf(short[] v, int k, float[] x, int d, float[] out) {
+        int j = 0;
+        int bound = d - L;
+        for (; j + 3 < k; j += 4) {
+            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i <= bound; i += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, i);
+                a0 = ((IntVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(xv, a0);
+                a1 = ((IntVector) ShortVector.fromArray(SH, v, o1 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(xv, a1);
+                a2 = ((IntVector) ShortVector.fromArray(SH, v, o2 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(xv, a2);
+                a3 = ((IntVector) ShortVector.fromArray(SH, v, o3 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(xv, a3);
+            }
+            float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
+            for (; i < d; i++) {
+                float xi = x[i];
+                s0 = Math.fma(CompactRows.halfToScaledFloat(v[o0 + i]), xi, s0);
+                s1 = Math.fma(CompactRows.halfToScaledFloat(v[o1 + i]), xi, s1);
+                s2 = Math.fma(CompactRows.halfToScaledFloat(v[o2 + i]), xi, s2);
+                s3 = Math.fma(CompactRows.halfToScaledFloat(v[o3 + i]), xi, s3);
+            }
+            out[j] = s0;
+            out[j + 1] = s1;
+            out[j + 2] = s2;
+            out[j + 3] = s3;
+        }
+        for (; j < k; j++) {
+            int o0 = j * d;
+            FloatVector a = FloatVector.zero(S);
+            int i = 0;
+            for (; i <= bound; i += L) a = ((IntVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2I, SI, 0))
+                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, i), a);
+            float s = sum(a);
+            for (; i < d; i++) s = Math.fma(CompactRows.halfToScaledFloat(v[o0 + i]), x[i], s);
+            out[j] = s;
+        }
+    }
+
+    /**
+     * See {@link CompactRows#rowDotsInt16}: the int16 code converted to f32 (exact). Four rows per pass, x loaded once; the decoding is
+     * written out in the loop (a helper C2 declines to inline would box the vectors).
+     */
+    static void rowDotsInt16(short[] v, int k, float[] x, int d, float[] out) {
+        int j = 0;
+        int bound = d - L;
+        for (; j + 3 < k; j += 4) {
+            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            int i = 0;
+            for (; i <= bound; i += L) {
+                FloatVector xv = FloatVector.fromArray(S, x, i);
+                a0 = ((FloatVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2F, S, 0)).fma(xv, a0);
+                a1 = ((FloatVector) ShortVector.fromArray(SH, v, o1 + i).convertShape(VectorOperators.S2F, S, 0)).fma(xv, a1);
+                a2 = ((FloatVector) ShortVector.fromArray(SH, v, o2 + i).convertShape(VectorOperators.S2F, S, 0)).fma(xv, a2);
+                a3 = ((FloatVector) ShortVector.fromArray(SH, v, o3 + i).convertShape(VectorOperators.S2F, S, 0)).fma(xv, a3);
+            }
+            float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
+            for (; i < d; i++) {
+                float xi = x[i];
+                s0 = Math.fma((float) v[o0 + i], xi, s0);
+                s1 = Math.fma((float) v[o1 + i], xi, s1);
+                s2 = Math.fma((float) v[o2 + i], xi, s2);
+                s3 = Math.fma((float) v[o3 + i], xi, s3);
+            }
+            out[j] = s0;
+            out[j + 1] = s1;
+            out[j + 2] = s2;
+            out[j + 3] = s3;
+        }
+        for (; j < k; j++) {
+            int o0 = j * d;
+            FloatVector a = FloatVector.zero(S);
+            int i = 0;
+            for (; i <= bound; i += L) a = ((FloatVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2F, S, 0)).fma(FloatVector.fromArray(S, x, i), a);
+            float s = sum(a);
+            for (; i < d; i++) s = Math.fma((float) v[o0 + i], x[i], s);
+            out[j] = s;
+        }
+    }
+
+    /**
+     * See {@link FloatKernels#centreAndSquaredNorms}. Lanes: c = fma(x, scale, −m) (one rounding), then (c − h)² and
+     * (c + h)² into two f32 accumulators each (a lane sums about d/(2L) non-negative terms); the rest (&lt; 2L values)
+     * in the scalar tail. One vector loop only: on JDK 17 a second, partial-width vector loop made C2 box vectors.
+     */
+    static void centreAndSquaredNorms(float[] x, int off, float scale, float[] negM, float[] h, float[] c, int d, double[] out) {
+        FloatVector sc = FloatVector.broadcast(S, scale);
+        FloatVector h0 = FloatVector.zero(S), h1 = h0, s0 = h0, s1 = h0;
+        int i = 0;
+        for (; i <= d - 2 * L; i += 2 * L) {
+            FloatVector c0 = FloatVector.fromArray(S, x, off + i).fma(sc, FloatVector.fromArray(S, negM, i));
+            FloatVector c1 = FloatVector.fromArray(S, x, off + i + L).fma(sc, FloatVector.fromArray(S, negM, i + L));
+            c0.intoArray(c, i);
+            c1.intoArray(c, i + L);
+            FloatVector g0 = FloatVector.fromArray(S, h, i), g1 = FloatVector.fromArray(S, h, i + L);
+            FloatVector e0 = c0.sub(g0), e1 = c1.sub(g1);
+            h0 = e0.fma(e0, h0);
+            h1 = e1.fma(e1, h1);
+            e0 = c0.add(g0);
+            e1 = c1.add(g1);
+            s0 = e0.fma(e0, s0);
+            s1 = e1.fma(e1, s1);
+        }
+        double sH = sumD(h0.add(h1)), sS = sumD(s0.add(s1));
+        for (; i < d; i++) {
+            float ci = Math.fma(x[off + i], scale, negM[i]);
+            c[i] = ci;
+            double eH = ci - h[i], eS = ci + h[i]; // rounded to f32 as in the lanes, squared in f64
+            sH += eH * eH;
+            sS += eS * eS;
+        }
+        out[0] = sH;
+        out[1] = sS;
+    }
+
+    /** See {@link FloatKernels#dotF64}: x widened to f64 lanes (exact), four f64 accumulators, then a scalar tail. */
+    static double dotF64(float[] x, int off, double[] w, int d) {
+        DoubleVector a0 = DoubleVector.zero(D), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i <= d - 4 * DL; i += 4 * DL) {
+            a0 = ((DoubleVector) FloatVector.fromArray(FD, x, off + i).convertShape(VectorOperators.F2D, D, 0))
+                    .fma(DoubleVector.fromArray(D, w, i), a0);
+            a1 = ((DoubleVector) FloatVector.fromArray(FD, x, off + i + DL).convertShape(VectorOperators.F2D, D, 0))
+                    .fma(DoubleVector.fromArray(D, w, i + DL), a1);
+            a2 = ((DoubleVector) FloatVector.fromArray(FD, x, off + i + 2 * DL).convertShape(VectorOperators.F2D, D, 0))
+                    .fma(DoubleVector.fromArray(D, w, i + 2 * DL), a2);
+            a3 = ((DoubleVector) FloatVector.fromArray(FD, x, off + i + 3 * DL).convertShape(VectorOperators.F2D, D, 0))
+                    .fma(DoubleVector.fromArray(D, w, i + 3 * DL), a3);
+        }
+        DoubleVector a = a0.add(a1).add(a2.add(a3));
+        double s = 0;
+        for (int l = 0; l < DL; l++) s += a.lane(l);
+        for (; i < d; i++) s = Math.fma(x[off + i], w[i], s);
+        return s;
+    }
+
+    /**
+     * See {@link FloatKernels#centredDots2F64}: e = x − m exactly in f64 lanes, then e·b₁ and e·b₂ by f64 fma, two
+     * accumulators each, then a scalar tail.
+     */
+    static void centredDots2F64(float[] x, int off, float[] m, float[] b1, float[] b2, int d, double[] out) {
+        DoubleVector p0 = DoubleVector.zero(D), p1 = p0, q0 = p0, q1 = p0;
+        int i = 0;
+        for (; i <= d - 2 * DL; i += 2 * DL) {
+            DoubleVector e0 = ((DoubleVector) FloatVector.fromArray(FD, x, off + i).convertShape(VectorOperators.F2D, D, 0))
+                    .sub((DoubleVector) FloatVector.fromArray(FD, m, i).convertShape(VectorOperators.F2D, D, 0));
+            DoubleVector e1 = ((DoubleVector) FloatVector.fromArray(FD, x, off + i + DL).convertShape(VectorOperators.F2D, D, 0))
+                    .sub((DoubleVector) FloatVector.fromArray(FD, m, i + DL).convertShape(VectorOperators.F2D, D, 0));
+            p0 = e0.fma((DoubleVector) FloatVector.fromArray(FD, b1, i).convertShape(VectorOperators.F2D, D, 0), p0);
+            q0 = e0.fma((DoubleVector) FloatVector.fromArray(FD, b2, i).convertShape(VectorOperators.F2D, D, 0), q0);
+            p1 = e1.fma((DoubleVector) FloatVector.fromArray(FD, b1, i + DL).convertShape(VectorOperators.F2D, D, 0), p1);
+            q1 = e1.fma((DoubleVector) FloatVector.fromArray(FD, b2, i + DL).convertShape(VectorOperators.F2D, D, 0), q1);
+        }
+        DoubleVector pv = p0.add(p1), qv = q0.add(q1);
+        double p = 0, q = 0;
+        for (int l = 0; l < DL; l++) p += pv.lane(l);
+        for (int l = 0; l < DL; l++) q += qv.lane(l);
+        for (; i < d; i++) {
+            double e = (double) x[off + i] - m[i];
+            p = Math.fma(e, b1[i], p);
+            q = Math.fma(e, b2[i], q);
+        }
+        out[0] = p;
+        out[1] = q;
+    }
+
+    /** Σ lanes in f64, lane 0 first: deterministic in every execution tier. */
+    private static double sumD(FloatVector v) {
+        double s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
     }
 
     /** Σ lanes, lane 0 first: deterministic in every execution tier. */

@@ -1,13 +1,17 @@
 package dev.refusalmonitor.math.score;
 
+import dev.refusalmonitor.math.FloatKernels;
 import dev.refusalmonitor.math.directions.LogisticProbeParams;
 
 /**
  * Scores DESIGN score 3, the probe probability p(H) = sigmoid(v · ((x − μ)/σ) + b).
  *
  * <p>The standardisation is folded in at construction: w_j = v_j / σ_j and β = b − Σ_j v_j μ_j / σ_j, so
- * p(H) = sigmoid(w · x + β) costs one dot product (double accumulation). Harmful scores higher. Immutable and
- * thread-safe; scoring allocates nothing.
+ * p(H) = sigmoid(w · x + β) costs one dot product, {@link FloatKernels#dotF64} (x widened to f64 SIMD lanes, f64
+ * weights and accumulation). The folding makes w · x and β both of size Σ |w_j μ_j| and they cancel to the logit;
+ * in f64 their rounding (~1e-16 of that size) stays negligible, where an f32 dot (~1e-7 of it, amplified by the
+ * cancellation when features have large means) would not. Harmful scores higher. Immutable and thread-safe; scoring
+ * allocates nothing.
  */
 public final class ProbeScorer {
     private final double[] weights;
@@ -44,16 +48,7 @@ public final class ProbeScorer {
         int d = weights.length;
         if (off < 0 || off + d > x.length)
             throw new IllegalArgumentException("row at " + off + " of length " + d + " exceeds array of " + x.length);
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int j = 0;
-        for (; j + 3 < d; j += 4) {
-            s0 += x[off + j] * weights[j];
-            s1 += x[off + j + 1] * weights[j + 1];
-            s2 += x[off + j + 2] * weights[j + 2];
-            s3 += x[off + j + 3] * weights[j + 3];
-        }
-        for (; j < d; j++) s0 += x[off + j] * weights[j];
-        return (s0 + s1) + (s2 + s3) + bias;
+        return FloatKernels.dotF64(x, off, weights, d) + bias;
     }
 
     /** p(H) = sigmoid(logit) for the row x[off..off+d). */

@@ -110,7 +110,9 @@ class CovarianceOracleTest {
             assertTrue(VectorOps.cosine(VectorOps.toFloat(oracle.output("fisher")), FisherFit.direction(cov)) >= Tolerances.ORACLE_DIRECTION_COS, "Fisher");
         }
 
-        MahalanobisScorer scorer = new MahalanobisScorer(fit.meanHarmful(), fit.meanHarmless(), p);
+        // The formula with the fitted f32 eigenvectors at the oracle tolerance; the default (compact) storage at its own.
+        MahalanobisScorer scorer = new MahalanobisScorer(fit.meanHarmful(), fit.meanHarmless(), p, MahalanobisScorer.EigenvectorStorage.F32);
+        MahalanobisScorer compact = new MahalanobisScorer(fit.meanHarmful(), fit.meanHarmless(), p);
         MahalanobisScorer.Scratch scratch = scorer.newScratch();
         MahalanobisScorer.Result r = new MahalanobisScorer.Result();
         double[] dH = oracle.output("dH"), dS = oracle.output("dS"), lrH = oracle.output("lrH"), lrS = oracle.output("lrS");
@@ -123,6 +125,9 @@ class CovarianceOracleTest {
             assertTrue(!r.exact());
             assertRel(lrH[i], r.dHarmful(), Tolerances.ORACLE_MAHALANOBIS_REL, "low-rank d_H row " + i);
             assertRel(lrS[i], r.dHarmless(), Tolerances.ORACLE_MAHALANOBIS_REL, "low-rank d_S row " + i);
+            compact.score(held, i * d, false, scratch, r);
+            assertRel(lrH[i], r.dHarmful(), Tolerances.COMPACT_EIGENVECTORS_DISTANCE_REL, "compact low-rank d_H row " + i);
+            assertRel(lrS[i], r.dHarmless(), Tolerances.COMPACT_EIGENVECTORS_DISTANCE_REL, "compact low-rank d_S row " + i);
         }
     }
 

@@ -28,7 +28,9 @@ class MahalanobisScorerTest {
             int d = 40;
             SyntheticActivations.Sample s = SyntheticActivations.generate(PlantedTruthSpec.of(35, 25, d, 1, 3L));
             MahalanobisFit.Result fit = MahalanobisFit.fit(data(s), new MahalanobisFit.Options(d, true, l2, null));
-            MahalanobisScorer scorer = new MahalanobisScorer(fit.meanHarmful(), fit.meanHarmless(), fit.params());
+            // The formula with the fitted f32 eigenvectors; the compact storages are checked in MahalanobisStorageTest.
+            MahalanobisScorer scorer = new MahalanobisScorer(fit.meanHarmful(), fit.meanHarmless(), fit.params(),
+                    MahalanobisScorer.EigenvectorStorage.F32);
             MahalanobisScorer.Scratch scratch = scorer.newScratch();
             MahalanobisScorer.Result exact = new MahalanobisScorer.Result(), low = new MahalanobisScorer.Result();
             for (int i = 0; i < 25; i++) {

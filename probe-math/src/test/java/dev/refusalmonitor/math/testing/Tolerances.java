@@ -44,6 +44,14 @@ public final class Tolerances {
     /** Values checked against a paper's table printed to 4 decimal places (half a unit in the last place). */
     public static final double PUBLISHED_4DP_ABS = 5e-5;
 
+    /**
+     * Low-rank Mahalanobis distances with 16-bit stored eigenvectors against the f32 eigenvectors (relative): the
+     * adoption bound for a compact storage.
+     */
+    public static final double COMPACT_EIGENVECTORS_DISTANCE_REL = 1e-3;
+    /** Held-out ROC AUC of d_S − d_H with 16-bit stored eigenvectors against the f32 eigenvectors. */
+    public static final double COMPACT_EIGENVECTORS_AUC_ABS = 0.002;
+
     /** f16/bf16 decoding is bit-exact. */
     public static final double HALF_DECODE_ABS = 0.0;
 
