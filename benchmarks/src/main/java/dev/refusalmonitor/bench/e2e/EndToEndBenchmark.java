@@ -66,6 +66,9 @@ public final class EndToEndBenchmark {
     private final String bootstrap;
     private final Path work;
 
+    /** Where the last drain of each guarantee spent its time, for the report. */
+    private final Map<Boolean, String> lastDrainTime = new HashMap<>();
+
     private EndToEndBenchmark(String bootstrap, Path work) {
         this.bootstrap = bootstrap;
         this.work = work;
@@ -103,12 +106,18 @@ public final class EndToEndBenchmark {
             b.createTopic(input);
             b.produce(input, records, dim, 0, 0);
 
+            // One JFR recording for the whole run, started before the warm-up: starting a recording deoptimises
+            // compiled code (thousands of methods are made not entrant), which must not land inside a timed drain.
+            Recording profile = new Recording();
+            profile.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+            profile.start();
+
             // Warm-up: one monitor drains a smaller topic first, so the measured runs do not pay for JIT compilation.
             String warmInput = "bench.warmup";
             int warmRecords = Math.max(500, Math.min(records / 5, 10_000));
             b.createTopic(warmInput);
             b.produce(warmInput, warmRecords, dim, 0, 1);
-            b.drain("warmup", warmInput, set, warmRecords, false, null);
+            b.drain("warmup", warmInput, set, warmRecords, false);
 
             // Rounds interleave the readers, so a slow spell of this shared 2-core machine hits all of them; each
             // figure is the median of the rounds (range beside it).
@@ -116,15 +125,18 @@ public final class EndToEndBenchmark {
             double[] plainRuns = new double[rounds], eosRuns = new double[rounds], alosRuns = new double[rounds], pyRuns = new double[rounds];
             Path params = b.exportParameters(set);
             String python = "";
-            Path jfr = work.resolve("eos-drain.jfr");
+            Path jfr = work.resolve("e2e.jfr");
             for (int r = 0; r < rounds; r++) {
                 plainRuns[r] = b.plainConsumer(input, records, "plain-reader-" + r);
-                eosRuns[r] = b.drain("drain-eos-" + r, input, set, records, true, r == rounds - 1 ? jfr : null);
-                alosRuns[r] = b.drain("drain-alos-" + r, input, set, records, false, null);
+                eosRuns[r] = b.drain("drain-eos-" + r, input, set, records, true);
+                alosRuns[r] = b.drain("drain-alos-" + r, input, set, records, false);
                 python = b.pythonConsumer(pythonScript, input, records, params);
                 pyRuns[r] = Double.parseDouble(python.replaceAll(".*\"records_per_second\": ([0-9.eE+-]+).*", "$1"));
             }
             double plain = median(plainRuns), eos = median(eosRuns), alos = median(alosRuns), pythonRate = median(pyRuns);
+            profile.stop();
+            profile.dump(jfr);
+            profile.close();
 
             md.append(String.format("### Drain: %d pre-produced records, median of %d rounds%n%n", records, rounds));
             md.append("| reader | records/s (median) | range | vs plain consumer | vs Python consumer |\n| --- | ---: | ---: | ---: | ---: |\n");
@@ -133,6 +145,8 @@ public final class EndToEndBenchmark {
             md.append(String.format("| monitor, at_least_once | %.0f | %s | %.2f× | %.2f× |%n", alos, range(alosRuns), alos / plain, alos / pythonRate));
             md.append(String.format("| kafka-python + numpy consumer (scores only, produces nothing) | %.0f | %s | %.2f× | 1.00× |%n%n",
                     pythonRate, range(pyRuns), pythonRate / plain));
+            md.append(String.format("Where the monitor's time went in the last round: EOS: %s; ALOS: %s.%n%n",
+                    b.lastDrainTime.get(true), b.lastDrainTime.get(false)));
             md.append(String.format("Targets: monitor ≥ 0.9× the plain consumer: EOS **%s**, ALOS **%s**; ≥ 2× the Python consumer: "
                     + "EOS **%s**, ALOS **%s**. Monitor rate = records / (last scored − first scored) from a ScoreListener; "
                     + "plain consumer = records / (last polled − first polled). Python: `%s`.%n%n",
@@ -149,10 +163,42 @@ public final class EndToEndBenchmark {
             md.append("\nLatency = receipt by a read_committed consumer of the score topic − event_time_unix_ms stamped at "
                     + "produce time (the whole produce → score → commit → visible path; under EOS it includes the "
                     + "transaction commit every 100 ms).\n\n");
-            md.append("### Where the time goes (JFR execution samples of the stream threads, last EOS drain)\n\n");
-            md.append(topFrames(jfr, 15));
+            md.append("### Where the time goes (JFR execution samples of the stream threads, last EOS round)\n\n");
+            md.append(topFrames(jfr, 15, "drain-eos-" + (rounds - 1) + "-app"));
         }
         Files.writeString(out, md.toString());
+    }
+
+    /**
+     * CPU of the whole JVM (broker, consumers and monitor share it) and of the monitor's stream threads, and the stream
+     * threads' time blocked on Kafka (Streams' blocked-time-ns-total: polls, commits, sends).
+     */
+    private record ThreadTimes(long processCpuNs, long streamCpuNs, double blockedNs, long wallNs) {
+        static ThreadTimes of(MonitorApp app, String prefix) {
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long stream = 0;
+            for (Thread t : Thread.getAllStackTraces().keySet())
+                if (t.getName().startsWith(prefix + "-app") && t.getName().matches(".*StreamThread-\\d+$"))
+                    stream += Math.max(0, threads.getThreadCpuTime(t.getId()));
+            double blocked = 0;
+            for (var e : app.streams().metrics().entrySet())
+                if (e.getKey().group().equals("stream-thread-metrics") && e.getKey().name().equals("blocked-time-ns-total")
+                        && e.getValue().metricValue() instanceof Number v)
+                    blocked += v.doubleValue();
+            return new ThreadTimes(os.getProcessCpuTime(), stream, blocked, System.nanoTime());
+        }
+
+        /** "JVM x % of the cores; stream threads: y % on CPU, z % blocked on Kafka" over the drain. */
+        String since(ThreadTimes start, long drainNs) {
+            double wall = wallNs - start.wallNs;
+            int cores = Runtime.getRuntime().availableProcessors();
+            return String.format("JVM CPU %.0f %% of %d cores; per stream thread %.0f %% on CPU, %.0f %% blocked on Kafka "
+                            + "(%.1f s from start to last score, %.1f s first to last score)",
+                    100.0 * (processCpuNs - start.processCpuNs) / (wall * cores), cores,
+                    100.0 * (streamCpuNs - start.streamCpuNs) / (wall * PARTITIONS),
+                    100.0 * (blockedNs - start.blockedNs) / (wall * PARTITIONS), wall / 1e9, drainNs / 1e9);
+        }
     }
 
     private static double median(double[] v) {
@@ -299,7 +345,7 @@ public final class EndToEndBenchmark {
     }
 
     /** Starts a monitor on the pre-filled topic and times it from the first to the last scored record; records/s. */
-    private double drain(String prefix, String input, DirectionSetModel set, int n, boolean exactlyOnce, Path jfr) throws Exception {
+    private double drain(String prefix, String input, DirectionSetModel set, int n, boolean exactlyOnce) throws Exception {
         AtomicLong count = new AtomicLong(), first = new AtomicLong(), last = new AtomicLong(), dead = new AtomicLong();
         ScoreListener listener = new ScoreListener() {
             @Override
@@ -314,25 +360,15 @@ public final class EndToEndBenchmark {
                 dead.incrementAndGet();
             }
         };
-        Recording recording = null;
-        if (jfr != null) {
-            recording = new Recording();
-            recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
-            recording.start();
-        }
         try (MonitorApp app = start(config(prefix, input, exactlyOnce), set, listener)) {
+            ThreadTimes before = ThreadTimes.of(app, prefix);
             long deadline = System.nanoTime() + DEADLINE.toNanos();
             while (count.get() + dead.get() < n) {
                 if (System.nanoTime() > deadline || app.failed())
                     throw new IllegalStateException(prefix + ": scored " + count.get() + " of " + n + ", state " + app.streams().state());
                 Thread.sleep(20);
             }
-        } finally {
-            if (recording != null) {
-                recording.stop();
-                recording.dump(jfr);
-                recording.close();
-            }
+            lastDrainTime.put(exactlyOnce, ThreadTimes.of(app, prefix).since(before, last.get() - first.get()));
         }
         if (dead.get() > 0) throw new IllegalStateException(prefix + ": " + dead.get() + " records were dead-lettered");
         return (n - 1) / ((last.get() - first.get()) / 1e9);
@@ -399,14 +435,15 @@ public final class EndToEndBenchmark {
     }
 
     /** Top frames of the stream threads' execution samples, as a markdown table. */
-    static String topFrames(Path jfr, int top) throws IOException {
+    static String topFrames(Path jfr, int top, String threadPrefix) throws IOException {
         Map<String, Integer> counts = new HashMap<>();
         Map<String, Integer> ours = new HashMap<>();
         int total = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
             if (!e.getEventType().getName().equals("jdk.ExecutionSample")) continue;
             var thread = e.getThread("sampledThread");
-            if (thread == null || thread.getJavaName() == null || !thread.getJavaName().contains("StreamThread")) continue;
+            if (thread == null || thread.getJavaName() == null || !thread.getJavaName().startsWith(threadPrefix)
+                    || !thread.getJavaName().contains("StreamThread")) continue;
             if (e.getStackTrace() == null || e.getStackTrace().getFrames().isEmpty()) continue;
             total++;
             List<RecordedFrame> frames = e.getStackTrace().getFrames();
