@@ -68,6 +68,7 @@ public final class EndToEndBenchmark {
 
     /** Where the last drain of each guarantee spent its time, for the report. */
     private final Map<Boolean, String> lastDrainTime = new HashMap<>();
+    private String plainCpu = "";
 
     private EndToEndBenchmark(String bootstrap, Path work) {
         this.bootstrap = bootstrap;
@@ -145,8 +146,8 @@ public final class EndToEndBenchmark {
             md.append(String.format("| monitor, at_least_once | %.0f | %s | %.2f× | %.2f× |%n", alos, range(alosRuns), alos / plain, alos / pythonRate));
             md.append(String.format("| kafka-python + numpy consumer (scores only, produces nothing) | %.0f | %s | %.2f× | 1.00× |%n%n",
                     pythonRate, range(pyRuns), pythonRate / plain));
-            md.append(String.format("Where the monitor's time went in the last round: EOS: %s; ALOS: %s.%n%n",
-                    b.lastDrainTime.get(true), b.lastDrainTime.get(false)));
+            md.append(String.format("Where the time went in the last round: plain consumer: %s; monitor EOS: %s; "
+                    + "monitor ALOS: %s.%n%n", b.plainCpu, b.lastDrainTime.get(true), b.lastDrainTime.get(false)));
             md.append(String.format("Targets: monitor ≥ 0.9× the plain consumer: EOS **%s**, ALOS **%s**; ≥ 2× the Python consumer: "
                     + "EOS **%s**, ALOS **%s**. Monitor rate = records / (last scored − first scored) from a ScoreListener; "
                     + "plain consumer = records / (last polled − first polled). Python: `%s`.%n%n",
@@ -286,6 +287,8 @@ public final class EndToEndBenchmark {
             for (int i = 0; i < PARTITIONS; i++) parts.add(new TopicPartition(topic, i));
             c.assign(parts);
             c.seekToBeginning(parts);
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime(), wall0 = System.nanoTime();
             long seen = 0, bytes = 0, first = 0, last = 0, deadline = System.nanoTime() + DEADLINE.toNanos();
             while (seen < n) {
                 if (System.nanoTime() > deadline) throw new IllegalStateException("plain consumer read " + seen + " of " + n);
@@ -296,6 +299,9 @@ public final class EndToEndBenchmark {
                 last = System.nanoTime();
             }
             if (bytes == Long.MIN_VALUE) System.out.println(bytes); // keeps the value reads
+            plainCpu = String.format("JVM CPU %.0f %% of %d cores", 100.0 * (os.getProcessCpuTime() - cpu0)
+                    / ((double) (System.nanoTime() - wall0) * Runtime.getRuntime().availableProcessors()),
+                    Runtime.getRuntime().availableProcessors());
             return (n - 1) / ((last - first) / 1e9);
         }
     }
