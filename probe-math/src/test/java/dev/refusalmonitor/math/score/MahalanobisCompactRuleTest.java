@@ -142,7 +142,6 @@ class MahalanobisCompactRuleTest {
         SyntheticActivations.Sample q = SyntheticActivations.generate(PlantedTruthSpec.of(50, 50, d, 1, 12));
         MahalanobisScorer ref = new MahalanobisScorer(fit.meanHarmful(), fit.meanHarmless(), fit.params(), EigenvectorStorage.F32);
         MahalanobisScorer def = new MahalanobisScorer(fit.meanHarmful(), fit.meanHarmless(), fit.params());
-        System.out.println("BENCH exact " + def.exactRowCount() + " est " + def.estimatedCompactError());
         assertTrue(def.exactRowCount() <= 16, "most rows are compressed: " + def.exactRowCount() + " of 64 stay f32");
         MahalanobisScorer.Result a = new MahalanobisScorer.Result(), b = new MahalanobisScorer.Result();
         MahalanobisScorer.Scratch scratch = def.newScratch();
