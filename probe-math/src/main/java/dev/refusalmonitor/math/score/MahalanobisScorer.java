@@ -4,6 +4,8 @@ import dev.refusalmonitor.math.CompactRows;
 import dev.refusalmonitor.math.FloatKernels;
 import dev.refusalmonitor.math.directions.MahalanobisParams;
 
+import java.util.Arrays;
+
 /**
  * Mahalanobis scores (DESIGN score 4, seeds §8.4–8.5): d_c(x) = √((x − μ_c)ᵀ Σ⁻¹ (x − μ_c)) for c ∈ {H, S};
  * refusal = d_S − d_H (positive = closer to harmful/refusal); ood = min_c d_c; its tail probability is
@@ -24,25 +26,37 @@ import dev.refusalmonitor.math.directions.MahalanobisParams;
  * </ul>
  *
  * <p><b>Eigenvector storage</b> (low-rank path; the direction set on the wire stays f32). Reading the k × d rows is
- * the per-record memory traffic (1 MiB at k = 64, d = 4096 in f32), so by default ({@link #DEFAULT_STORAGE}) rows with
- * λⱼ &lt; 16 σ² are kept as scaled int16 (2 bytes, absolute error ≤ 2⁻¹⁶ · the row's max |value|) and only the
- * high-variance rows stay f32: their terms cancel against ‖x' ∓ h‖²/σ² by a factor of about λⱼ/σ² and would amplify
- * 16-bit rounding. q is formed with the stored rows, so p − q is one basis applied to x' − h. Measured on
- * planted-truth data (d = 1024, k = 64, 3 rogue dimensions at 25×, 400 + 400 training rows, 400 + 400 held out,
- * separation 1 sd; MahalanobisStorageTest), relative to the f32 rows, max over held-out rows:
+ * the per-record memory traffic (1 MiB at k = 64, d = 4096 in f32), so by default ({@link #DEFAULT_STORAGE}) rows are
+ * kept as scaled int16 (2 bytes, absolute error ≤ 2⁻¹⁶ · the row's max |value|) except those whose rounding the fitted
+ * model says would matter: a row's term (1/λⱼ − 1/σ²)(pⱼ ∓ qⱼ)² cancels against ‖x' ∓ h‖²/σ² by a factor of about
+ * λⱼ/σ², amplifying its rounding, but how much depends on the rounding itself and how it overlaps the high-variance
+ * directions. {@link #chooseExactRows} estimates each row's contribution to the relative error of d from its exact
+ * rounding and keeps the largest in f32 until the rest sum to ≤ {@link #COMPACT_ERROR_BUDGET} (2e-5). q is formed
+ * with the stored rows, so p − q is one basis applied to x' − h. Measured against the f32 rows, max over held-out
+ * rows (setups of MahalanobisCompactRuleTest; planted-truth data, k = 64; d = 4096 held out from another seed):
+ * <pre>
+ *                                            f32 rows   max rel. error d_H, d_S   all rows int16
+ * d = 4096, 200 + 200 rows (benchmark set)    8 of 64    5.9e-7                    —
+ * d = 2048, 100 + 100 rows                   19          2.9e-6                    1.3e-4
+ * d = 1024, 400 + 400 rows, separation 2.5  28          8.5e-6                    2.5e-4
+ * d = 256, 900 + 500 rows (oracle case)      47          1.6e-5                    1.2e-3
+ * </pre>
+ * (the former fixed rule, λⱼ ≥ 16σ² stays f32, kept all 64 rows of the first two sets and 17 of the third). Earlier
+ * measurements of the other encodings at d = 1024 with that fixed rule, relative to the f32 rows:
  * <pre>
  *                            f32 rows    max rel. error d_H / d_S     |Δ(d_S − d_H)|/(d_H + d_S)   |ΔAUC|
- * int16 + f32 rows (default)  17 of 64   1.8e-5 / 1.8e-5 (L2: 2.0e-5)  1.3e-6 (L2: 1.9e-6)         ≤ 1e-5
+ * int16 + f32 rows            17 of 64   1.8e-5 / 1.8e-5 (L2: 2.0e-5)  1.3e-6 (L2: 1.9e-6)         ≤ 1e-5
  * f16 per-row scale + f32     17         6.1e-5 / 5.8e-5               2.1e-6                      0
  * bf16 + f32 rows             17         2.6e-4 / 2.6e-4               1.3e-5                      1e-5
  * all rows int16               0         2.1e-4 / 2.3e-4               9.8e-6                      1e-5
  * all rows f16 per-row scale   0         9.1e-3 / 8.7e-3 (L2: 1.1e-2)  2.7e-4 (L2: 1.2e-3)         4.8e-4
  * all rows bf16                0         1.2e-1 / 1.2e-1               3.8e-3                      6.7e-4
  * </pre>
+ * The bf16 and f16 storages use the same data-driven rule with their own rounding.
  * Held-out AUC of d_S − d_H is 0.984 (0.982 with L2) with f32 rows. Against numpy's f64 low-rank distances
- * (CovarianceOracleTest, d ≤ 1024) the default is within 1.3e-4 on every case; all rows in int16 reached 1.2e-3 at
- * d = 256, k = 64. Hence the split: the accuracy bound for adopting a compact form was 1e-3 relative and |ΔAUC| ≤
- * 0.002; bf16 and f16 alone miss it (f16 is relative to each value, but the sums are dominated by the large values,
+ * (CovarianceOracleTest, d ≤ 1024) the former fixed split was within 1.3e-4 on every case; all rows in int16
+ * reached 1.2e-3 at d = 256, k = 64. Hence the split: the accuracy bound for adopting a compact form was 1e-3
+ * relative and |ΔAUC| ≤ 0.002; bf16 and f16 alone miss it (f16 is relative to each value, but the sums are dominated by the large values,
  * which int16 fixed point holds to ~2⁻¹⁶). {@link EigenvectorStorage#F32} keeps the fitted rows unchanged.
  * Immutable and thread-safe; per-record work space comes from a {@link Scratch} per thread, results go into a
  * caller-owned {@link Result}, so scoring allocates nothing.
@@ -65,11 +79,12 @@ public final class MahalanobisScorer {
     public static final EigenvectorStorage DEFAULT_STORAGE = EigenvectorStorage.INT16_ROW_SCALED;
 
     /**
-     * Rows with λ_j ≥ this × σ² stay f32 whatever the storage: their term (1/λ_j − 1/σ²)(p_j ∓ q_j)² cancels against
-     * ‖x' ∓ h‖²/σ² by a factor of about λ_j/σ², which would amplify a 16-bit row's rounding (all rows in int16 gave
-     * 1.2e-3 relative distance error on one oracle case; with this split ≤ 1.3e-4 on every case).
+     * Budget for the estimated relative error of d_H and d_S from rounding the compact rows, summed over the compact
+     * rows (see {@link #chooseExactRows}). Summing the per-row RMS estimates bounds the RMS of the sum even if the
+     * rows' errors were fully correlated; 2e-5 leaves a factor 50 to the 1e-3 adoption bound for the tail over many
+     * records and for the model's E[d²] ≈ d being optimistic on data unlike the fit.
      */
-    static final double EXACT_ROW_VARIANCE_RATIO = 16.0;
+    public static final double COMPACT_ERROR_BUDGET = 2e-5;
 
     private final int d, k;
     private final boolean l2Normalize;
@@ -80,6 +95,7 @@ public final class MahalanobisScorer {
     // same order.
     private final EigenvectorStorage storage;
     private final int exactRows;
+    private final double estimatedCompactError;
     private final float[] vectors;
     private final short[] codes;
     private final double[] rowScale;
@@ -137,13 +153,18 @@ public final class MahalanobisScorer {
         float[] v = params.eigenvectors();
         double remainder = params.remainderVariance();
         inverseRemainder = 1.0 / remainder;
+        boolean[] keepExact = new boolean[k];
+        if (storage == EigenvectorStorage.F32) {
+            Arrays.fill(keepExact, true);
+            estimatedCompactError = 0;
+        } else {
+            estimatedCompactError = chooseExactRows(v, params.eigenvalues(), remainder, halfD, k, d, storage, keepExact);
+        }
         int[] order = new int[k];
         int r = 0;
-        for (int j = 0; j < k; j++)
-            if (storage == EigenvectorStorage.F32 || params.eigenvalues()[j] >= EXACT_ROW_VARIANCE_RATIO * remainder) order[r++] = j;
+        for (int j = 0; j < k; j++) if (keepExact[j]) order[r++] = j;
         exactRows = r;
-        for (int j = 0, c = r; j < k; j++)
-            if (!(storage == EigenvectorStorage.F32 || params.eigenvalues()[j] >= EXACT_ROW_VARIANCE_RATIO * remainder)) order[c++] = j;
+        for (int j = 0, c = r; j < k; j++) if (!keepExact[j]) order[c++] = j;
         int nc = k - exactRows;
         float[] compactRows = new float[nc * d];
         if (storage == EigenvectorStorage.F32 && isIdentity(order)) {
@@ -210,9 +231,90 @@ public final class MahalanobisScorer {
         return rowScale == null ? s : s * rowScale[j];
     }
 
-    /** How many eigenvector rows stay f32 (all k for F32; the rows with λ_j ≥ 16 σ² otherwise). */
+    /** How many eigenvector rows stay f32 (all k for F32; otherwise the rows {@link #chooseExactRows} keeps). */
     public int exactRowCount() {
         return exactRows;
+    }
+
+    /**
+     * The model's estimate of the relative error of d_H, d_S caused by the compact rows (summed per-row RMS
+     * estimates, ≤ {@link #COMPACT_ERROR_BUDGET}; 0 for F32).
+     */
+    public double estimatedCompactError() {
+        return estimatedCompactError;
+    }
+
+    /**
+     * Decides which rows stay f32 under a compact storage, from each row's exact rounding perturbation
+     * δv_j = decode(encode(v_j)) − v_j, and returns the summed estimate of the rows left compact.
+     *
+     * <p>Model: under the fit, x' ∓ h ~ N(0, Σ) for the record's own class, Σ = V diag(λ) Vᵀ + σ²(I − VVᵀ). Rounding
+     * row j changes e_j = p_j ∓ q_j by δe_j = δv_j·(x' ∓ h) (q is formed with the stored row, so only x' ∓ h enters);
+     * against the own class E[δe_j²] = δv_jᵀ Σ δv_j = Σ_i λ_i (δv_j·v_i)² + σ²(‖δv_j‖² − Σ_i (δv_j·v_i)²), against the
+     * other class (mean offset 2h) add (2 δv_j·h)²; likewise E[e_j²] = λ_j, plus (2q_j)² for the other class. The
+     * larger (other-class) pair is used: A_j = λ_j + 4q_j², B_j = δv_jᵀΣδv_j + 4(δv_j·h)². The change of d² is
+     * c_j(2 e_j δe_j + δe_j²) with c_j = 1/λ_j − 1/σ², and Δd/d = Δd²/(2d²) with E[d²] ≈ d (the own-class value,
+     * the smaller one), so the RMS relative error of d from row j is about
+     * ε_j = |c_j| (√(A_j B_j) + B_j/2) / d. For λ_j ≫ σ², |c_j| ≈ 1/σ² and √A_j ≈ √λ_j: the λ_j/σ² amplification the
+     * old fixed rule (λ_j ≥ 16σ² stays f32) guarded against, now weighed against the actual rounding and its overlap
+     * with the high-variance directions.
+     *
+     * <p>Rule: rows are taken in increasing ε_j (ties by index) and left compact while Σ ε_j ≤
+     * {@link #COMPACT_ERROR_BUDGET}; the rest stay f32. Cost: k dot products of length d per row, once.
+     *
+     * @param keepExact [k], set true for the rows that stay f32 (modified)
+     * @return Σ ε_j over the compact rows
+     */
+    static double chooseExactRows(float[] v, double[] lambda, double sigma2, double[] h, int k, int d,
+                                  EigenvectorStorage storage, boolean[] keepExact) {
+        short[] codes = new short[k * d];
+        double[] scale = new double[k];
+        switch (storage) {
+            case BF16 -> {
+                codes = CompactRows.toBf16(v);
+                Arrays.fill(scale, 1.0);
+            }
+            case F16_ROW_SCALED -> CompactRows.toScaledHalf(v, k, d, codes, scale);
+            case INT16_ROW_SCALED -> CompactRows.toScaledInt16(v, k, d, codes, scale);
+            default -> throw new IllegalArgumentException("storage " + storage + " is not compact");
+        }
+        double[] delta = new double[d];
+        double[] estimate = new double[k];
+        Integer[] byEstimate = new Integer[k];
+        for (int j = 0; j < k; j++) {
+            double norm2 = 0, deltaH = 0, q = 0;
+            for (int i = 0; i < d; i++) {
+                short c = codes[j * d + i];
+                double decoded = switch (storage) {
+                    case BF16 -> CompactRows.bf16ToFloat(c);
+                    case F16_ROW_SCALED -> CompactRows.halfToScaledFloat(c) * scale[j];
+                    default -> c * scale[j];
+                };
+                double e = decoded - v[j * d + i];
+                delta[i] = e;
+                norm2 += e * e;
+                deltaH += e * h[i];
+                q += v[j * d + i] * h[i];
+            }
+            double variance = sigma2 * norm2; // δvᵀΣδv = σ²‖δv‖² + Σ_i (λ_i − σ²)(δv·v_i)²
+            for (int i = 0; i < k; i++) {
+                double t = dot(v, i * d, delta, d);
+                variance += (lambda[i] - sigma2) * t * t;
+            }
+            double b = Math.max(variance, 0.0) + 4 * deltaH * deltaH;
+            double a = lambda[j] + 4 * q * q;
+            estimate[j] = Math.abs(1.0 / lambda[j] - 1.0 / sigma2) * (Math.sqrt(a * b) + 0.5 * b) / d;
+            byEstimate[j] = j;
+        }
+        Arrays.sort(byEstimate, (x, y) -> estimate[x] != estimate[y] ? Double.compare(estimate[x], estimate[y]) : Integer.compare(x, y));
+        Arrays.fill(keepExact, true);
+        double sum = 0;
+        for (int j : byEstimate) {
+            if (!(sum + estimate[j] <= COMPACT_ERROR_BUDGET)) break;
+            sum += estimate[j];
+            keepExact[j] = false;
+        }
+        return sum;
     }
 
     /** The storage of the low-rank eigenvectors. */
