@@ -136,9 +136,18 @@ public final class HiddenStateDecoder {
 
     /** Index of the first NaN or infinity, or -1. */
     static int firstNonFinite(float[] v) {
-        for (int i = 0; i < v.length; i++) {
-            // Exponent bits all ones <=> NaN or infinity.
-            if ((Float.floatToRawIntBits(v[i]) & 0x7f800000) == 0x7f800000) return i;
+        // Every record is scanned, so the common all-finite case runs branch-free: (bits & exponent) + 2^23 reaches
+        // 2^31 exactly when the exponent bits are all ones (NaN or infinity); OR-ing those over a block needs one
+        // test per block. Only a block that trips is searched element by element.
+        final int block = 512;
+        for (int start = 0; start < v.length; start += block) {
+            int end = Math.min(v.length, start + block);
+            int acc = 0;
+            for (int i = start; i < end; i++) acc |= (Float.floatToRawIntBits(v[i]) & 0x7f800000) + 0x00800000;
+            if (acc < 0) {
+                for (int i = start; i < end; i++)
+                    if ((Float.floatToRawIntBits(v[i]) & 0x7f800000) == 0x7f800000) return i;
+            }
         }
         return -1;
     }

@@ -54,6 +54,28 @@ class HiddenStateDecoderTest {
     }
 
     @Test
+    void findsTheFirstNonFiniteValueWhereverItIs() {
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc00001),
+                Float.intBitsToFloat(0xff800001)};
+        for (int d : new int[] {1, 511, 512, 513, 4096, 4099}) {
+            float[] v = new float[d];
+            for (int i = 0; i < d; i++) v[i] = (i % 7 - 3) * 1e30f; // large but finite, and ±0, never tripping the scan
+            v[d / 2] = Float.MAX_VALUE;
+            v[0] = -Float.MAX_VALUE;
+            v[d - 1] = Float.MIN_VALUE;
+            assertEquals(-1, HiddenStateDecoder.firstNonFinite(v), "all finite, d = " + d);
+            for (int at : new int[] {0, d / 3, d - 1, Math.min(d - 1, 512)}) {
+                for (float bad : specials) {
+                    float[] w = v.clone();
+                    w[at] = bad;
+                    if (at + 1 < d) w[d - 1] = Float.NaN; // a later one must not win
+                    assertEquals(at, HiddenStateDecoder.firstNonFinite(w), "d = " + d + ", at " + at + ", " + bad);
+                }
+            }
+        }
+    }
+
+    @Test
     void liveTrafficHasNoLabels() {
         assertNull(decoded(valid().toByteArray()).labels());
     }

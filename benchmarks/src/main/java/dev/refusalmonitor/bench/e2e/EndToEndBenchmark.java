@@ -426,7 +426,13 @@ public final class EndToEndBenchmark {
         try (MonitorApp app = start(config, set, ScoreListener.NONE);
              KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(prefix + "-reader", true),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(config.topic(TopicId.SAFETY_SCORES).name()));
+            // Assigned, not subscribed: a group join would wait out the broker's initial rebalance delay and count
+            // those seconds as latency of the first scores.
+            List<TopicPartition> scoreParts = new ArrayList<>();
+            for (var info : c.partitionsFor(config.topic(TopicId.SAFETY_SCORES).name()))
+                scoreParts.add(new TopicPartition(info.topic(), info.partition()));
+            c.assign(scoreParts);
+            c.seekToBeginning(scoreParts);
             Thread producer = new Thread(() -> produce(config.topic(TopicId.HIDDEN_STATES).name(), n, dim, rate, 7), "paced-producer");
             c.poll(Duration.ofMillis(500));
             producer.start();
