@@ -124,6 +124,7 @@ public final class EndToEndBenchmark {
             // figure is the median of the rounds (range beside it).
             int rounds = Integer.getInteger("bench.rounds", 3);
             double[] plainRuns = new double[rounds], eosRuns = new double[rounds], alosRuns = new double[rounds], pyRuns = new double[rounds];
+            double[] ceilEosRuns = new double[rounds], ceilAlosRuns = new double[rounds];
             Path params = b.exportParameters(set);
             String python = "";
             Path jfr = work.resolve("e2e.jfr");
@@ -131,6 +132,8 @@ public final class EndToEndBenchmark {
                 plainRuns[r] = b.plainConsumer(input, records, "plain-reader-" + r);
                 eosRuns[r] = b.drain("drain-eos-" + r, input, set, records, true);
                 alosRuns[r] = b.drain("drain-alos-" + r, input, set, records, false);
+                ceilEosRuns[r] = b.ceiling("ceiling-eos-" + r, input, records, true);
+                ceilAlosRuns[r] = b.ceiling("ceiling-alos-" + r, input, records, false);
                 python = b.pythonConsumer(pythonScript, input, records, params);
                 pyRuns[r] = Double.parseDouble(python.replaceAll(".*\"records_per_second\": ([0-9.eE+-]+).*", "$1"));
             }
@@ -144,6 +147,11 @@ public final class EndToEndBenchmark {
             md.append(String.format("| plain Java KafkaConsumer (I/O limit) | %.0f | %s | 1.00× | %.2f× |%n", plain, range(plainRuns), plain / pythonRate));
             md.append(String.format("| monitor, exactly_once_v2 | %.0f | %s | %.2f× | %.2f× |%n", eos, range(eosRuns), eos / plain, eos / pythonRate));
             md.append(String.format("| monitor, at_least_once | %.0f | %s | %.2f× | %.2f× |%n", alos, range(alosRuns), alos / plain, alos / pythonRate));
+            double ceilEos = median(ceilEosRuns), ceilAlos = median(ceilAlosRuns);
+            md.append(String.format("| Kafka Streams ceiling, exactly_once_v2: the monitor's settings and data flow with scoring left out (decode, validate, write a score-sized record) | %.0f | %s | %.2f× | %.2f× |%n",
+                    ceilEos, range(ceilEosRuns), ceilEos / plain, ceilEos / pythonRate));
+            md.append(String.format("| Kafka Streams ceiling, at_least_once | %.0f | %s | %.2f× | %.2f× |%n",
+                    ceilAlos, range(ceilAlosRuns), ceilAlos / plain, ceilAlos / pythonRate));
             md.append(String.format("| kafka-python + numpy consumer (scores only, produces nothing) | %.0f | %s | %.2f× | 1.00× |%n%n",
                     pythonRate, range(pyRuns), pythonRate / plain));
             md.append(String.format("Where the time went in the last round: plain consumer: %s; monitor EOS: %s; "
@@ -326,6 +334,13 @@ public final class EndToEndBenchmark {
             o.put(parts[0], parts[1]);
         }
         return MonitorConfig.of(o);
+    }
+
+    /** {@link StreamsCeiling} with the monitor's Streams settings for this guarantee; records/s. */
+    private double ceiling(String prefix, String input, int n, boolean exactlyOnce) throws Exception {
+        String output = prefix + ".out";
+        createTopic(output);
+        return StreamsCeiling.drain(config(prefix, input, exactlyOnce).streamsProperties(), input, output, n);
     }
 
     /** Provisions the topics, publishes the set and starts the monitor once the directions are in its store. */
