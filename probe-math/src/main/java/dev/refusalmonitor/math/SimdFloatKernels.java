@@ -2,7 +2,6 @@ package dev.refusalmonitor.math;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -76,100 +75,6 @@ final class SimdFloatKernels {
         for (; j < k; j++) out[j] = dot(v, j * d, x, 0, d);
     }
 
-
-    /**
-     * See {@link CompactRows#rowDotsBf16}: bf16 → f32 is the code shifted into the upper half of the f32 bits. Four rows per pass, x loaded once; the decoding is
-     * written out in the loop (a helper C2 declines to inline would box the vectors).
-     */
-    static void rowDotsBf16(short[] v, int k, float[] x, int d, float[] out) {
-        int j = 0;
-        int bound = d - L;
-        for (; j + 3 < k; j += 4) {
-            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            int i = 0;
-            for (; i <= bound; i += L) {
-                FloatVector xv = FloatVector.fromArray(S, x, i);
-                a0 = ((IntVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a0);
-                a1 = ((IntVector) ShortVector.fromArray(SH, v, o1 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a1);
-                a2 = ((IntVector) ShortVector.fromArray(SH, v, o2 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a2);
-                a3 = ((IntVector) ShortVector.fromArray(SH, v, o3 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xv, a3);
-            }
-            float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
-            for (; i < d; i++) {
-                float xi = x[i];
-                s0 = Math.fma(CompactRows.bf16ToFloat(v[o0 + i]), xi, s0);
-                s1 = Math.fma(CompactRows.bf16ToFloat(v[o1 + i]), xi, s1);
-                s2 = Math.fma(CompactRows.bf16ToFloat(v[o2 + i]), xi, s2);
-                s3 = Math.fma(CompactRows.bf16ToFloat(v[o3 + i]), xi, s3);
-            }
-            out[j] = s0;
-            out[j + 1] = s1;
-            out[j + 2] = s2;
-            out[j + 3] = s3;
-        }
-        for (; j < k; j++) {
-            int o0 = j * d;
-            FloatVector a = FloatVector.zero(S);
-            int i = 0;
-            for (; i <= bound; i += L) a = ((IntVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, i), a);
-            float s = sum(a);
-            for (; i < d; i++) s = Math.fma(CompactRows.bf16ToFloat(v[o0 + i]), x[i], s);
-            out[j] = s;
-        }
-    }
-
-    /**
-     * See {@link CompactRows#rowDotsHalf}: the f16 code re-biased into f32 bits (value · 2⁻¹¹²) by a shift and a mask. Four rows per pass, x loaded once; the decoding is
-     * written out in the loop (a helper C2 declines to inline would box the vectors).
-     */
-    static void rowDotsHalf(short[] v, int k, float[] x, int d, float[] out) {
-        int j = 0;
-        int bound = d - L;
-        for (; j + 3 < k; j += 4) {
-            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            int i = 0;
-            for (; i <= bound; i += L) {
-                FloatVector xv = FloatVector.fromArray(S, x, i);
-                a0 = ((IntVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(xv, a0);
-                a1 = ((IntVector) ShortVector.fromArray(SH, v, o1 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(xv, a1);
-                a2 = ((IntVector) ShortVector.fromArray(SH, v, o2 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(xv, a2);
-                a3 = ((IntVector) ShortVector.fromArray(SH, v, o3 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(xv, a3);
-            }
-            float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
-            for (; i < d; i++) {
-                float xi = x[i];
-                s0 = Math.fma(CompactRows.halfToScaledFloat(v[o0 + i]), xi, s0);
-                s1 = Math.fma(CompactRows.halfToScaledFloat(v[o1 + i]), xi, s1);
-                s2 = Math.fma(CompactRows.halfToScaledFloat(v[o2 + i]), xi, s2);
-                s3 = Math.fma(CompactRows.halfToScaledFloat(v[o3 + i]), xi, s3);
-            }
-            out[j] = s0;
-            out[j + 1] = s1;
-            out[j + 2] = s2;
-            out[j + 3] = s3;
-        }
-        for (; j < k; j++) {
-            int o0 = j * d;
-            FloatVector a = FloatVector.zero(S);
-            int i = 0;
-            for (; i <= bound; i += L) a = ((IntVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2I, SI, 0))
-                        .lanewise(VectorOperators.LSHL, 13).and(CompactRows.HALF_MASK).reinterpretAsFloats().fma(FloatVector.fromArray(S, x, i), a);
-            float s = sum(a);
-            for (; i < d; i++) s = Math.fma(CompactRows.halfToScaledFloat(v[o0 + i]), x[i], s);
-            out[j] = s;
-        }
-    }
 
     /**
      * See {@link CompactRows#rowDotsInt16}: the int16 code converted to f32 (exact). Four rows per pass, x loaded once; the decoding is

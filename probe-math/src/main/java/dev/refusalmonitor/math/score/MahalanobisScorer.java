@@ -42,7 +42,7 @@ import java.util.Arrays;
  * d = 256, 900 + 500 rows (oracle case)      47          1.6e-5                    1.2e-3
  * </pre>
  * (the former fixed rule, λⱼ ≥ 16σ² stays f32, kept all 64 rows of the first two sets and 17 of the third). Earlier
- * measurements of the other encodings at d = 1024 with that fixed rule, relative to the f32 rows:
+ * measurements of the encodings at d = 1024 with that fixed rule, relative to the f32 rows:
  * <pre>
  *                            f32 rows    max rel. error d_H / d_S     |Δ(d_S − d_H)|/(d_H + d_S)   |ΔAUC|
  * int16 + f32 rows            17 of 64   1.8e-5 / 1.8e-5 (L2: 2.0e-5)  1.3e-6 (L2: 1.9e-6)         ≤ 1e-5
@@ -52,12 +52,10 @@ import java.util.Arrays;
  * all rows f16 per-row scale   0         9.1e-3 / 8.7e-3 (L2: 1.1e-2)  2.7e-4 (L2: 1.2e-3)         4.8e-4
  * all rows bf16                0         1.2e-1 / 1.2e-1               3.8e-3                      6.7e-4
  * </pre>
- * The bf16 and f16 storages use the same data-driven rule with their own rounding.
- * Held-out AUC of d_S − d_H is 0.984 (0.982 with L2) with f32 rows. Against numpy's f64 low-rank distances
- * (CovarianceOracleTest, d ≤ 1024) the former fixed split was within 1.3e-4 on every case; all rows in int16
- * reached 1.2e-3 at d = 256, k = 64. Hence the split: the accuracy bound for adopting a compact form was 1e-3
- * relative and |ΔAUC| ≤ 0.002; bf16 and f16 alone miss it (f16 is relative to each value, but the sums are dominated by the large values,
- * which int16 fixed point holds to ~2⁻¹⁶). {@link EigenvectorStorage#F32} keeps the fitted rows unchanged.
+ * bf16 and f16 were evaluated as well and dropped (f16 is relative to each value, but the sums are dominated by the
+ * large values, which int16 fixed point holds to ~2⁻¹⁶). Held-out AUC of d_S − d_H is 0.984 (0.982 with L2) with
+ * f32 rows. Against numpy's f64 low-rank distances (CovarianceOracleTest, d ≤ 1024) all rows in int16 reached 1.2e-3
+ * at d = 256, k = 64, hence the split. {@link EigenvectorStorage#F32} keeps the fitted rows unchanged.
  * Immutable and thread-safe; per-record work space comes from a {@link Scratch} per thread, results go into a
  * caller-owned {@link Result}, so scoring allocates nothing.
  */
@@ -67,10 +65,6 @@ public final class MahalanobisScorer {
     public enum EigenvectorStorage {
         /** f32 as fitted: 4 bytes per value. */
         F32,
-        /** bf16, rounded to nearest even: 2 bytes, relative error ≤ 2⁻⁹ per value. */
-        BF16,
-        /** IEEE f16 with a power-of-two scale per row: 2 bytes, relative error ≤ 2⁻¹¹ per value. */
-        F16_ROW_SCALED,
         /** int16 fixed point with a scale per row: 2 bytes, absolute error ≤ 2⁻¹⁶ · (row's max |value|). */
         INT16_ROW_SCALED
     }
@@ -179,15 +173,10 @@ public final class MahalanobisScorer {
                 codes = null;
                 rowScale = null;
             }
-            case BF16 -> {
-                codes = CompactRows.toBf16(compactRows);
-                rowScale = null;
-            }
-            case F16_ROW_SCALED, INT16_ROW_SCALED -> {
+            case INT16_ROW_SCALED -> {
                 codes = new short[nc * d];
                 rowScale = new double[nc];
-                if (storage == EigenvectorStorage.F16_ROW_SCALED) CompactRows.toScaledHalf(compactRows, nc, d, codes, rowScale);
-                else CompactRows.toScaledInt16(compactRows, nc, d, codes, rowScale);
+                CompactRows.toScaledInt16(compactRows, nc, d, codes, rowScale);
             }
             default -> throw new IllegalArgumentException("storage " + storage);
         }
@@ -219,16 +208,8 @@ public final class MahalanobisScorer {
     /** (stored 16-bit row j) · h in f64: Σ decoded code · h, times the row's factor. */
     private double storedRowDot(int j, double[] h) {
         double s = 0;
-        for (int i = 0; i < d; i++) {
-            short c = codes[j * d + i];
-            double value = switch (storage) {
-                case BF16 -> CompactRows.bf16ToFloat(c);
-                case F16_ROW_SCALED -> CompactRows.halfToScaledFloat(c);
-                default -> c;
-            };
-            s += value * h[i];
-        }
-        return rowScale == null ? s : s * rowScale[j];
+        for (int i = 0; i < d; i++) s += codes[j * d + i] * h[i];
+        return s * rowScale[j];
     }
 
     /** How many eigenvector rows stay f32 (all k for F32; otherwise the rows {@link #chooseExactRows} keeps). */
@@ -269,27 +250,16 @@ public final class MahalanobisScorer {
                                   EigenvectorStorage storage, boolean[] keepExact) {
         short[] codes = new short[k * d];
         double[] scale = new double[k];
-        switch (storage) {
-            case BF16 -> {
-                codes = CompactRows.toBf16(v);
-                Arrays.fill(scale, 1.0);
-            }
-            case F16_ROW_SCALED -> CompactRows.toScaledHalf(v, k, d, codes, scale);
-            case INT16_ROW_SCALED -> CompactRows.toScaledInt16(v, k, d, codes, scale);
-            default -> throw new IllegalArgumentException("storage " + storage + " is not compact");
-        }
+        if (storage != EigenvectorStorage.INT16_ROW_SCALED)
+            throw new IllegalArgumentException("storage " + storage + " is not compact");
+        CompactRows.toScaledInt16(v, k, d, codes, scale);
         double[] delta = new double[d];
         double[] estimate = new double[k];
         Integer[] byEstimate = new Integer[k];
         for (int j = 0; j < k; j++) {
             double norm2 = 0, deltaH = 0, q = 0;
             for (int i = 0; i < d; i++) {
-                short c = codes[j * d + i];
-                double decoded = switch (storage) {
-                    case BF16 -> CompactRows.bf16ToFloat(c);
-                    case F16_ROW_SCALED -> CompactRows.halfToScaledFloat(c) * scale[j];
-                    default -> c * scale[j];
-                };
+                double decoded = codes[j * d + i] * scale[j];
                 double e = decoded - v[j * d + i];
                 delta[i] = e;
                 norm2 += e * e;
@@ -388,14 +358,9 @@ public final class MahalanobisScorer {
             float[] p = scratch.projections, pc = scratch.compactProjections;
             int nc = k - exactRows;
             FloatKernels.rowDots(vectors, exactRows, xc, d, p);
-            switch (storage) {
-                case F32 -> { }
-                case BF16 -> CompactRows.rowDotsBf16(codes, nc, xc, d, pc);
-                case F16_ROW_SCALED -> CompactRows.rowDotsHalf(codes, nc, xc, d, pc);
-                case INT16_ROW_SCALED -> CompactRows.rowDotsInt16(codes, nc, xc, d, pc);
-            }
+            if (nc > 0) CompactRows.rowDotsInt16(codes, nc, xc, d, pc);
             for (int j = 0; j < k; j++) {
-                double pj = j < exactRows ? p[j] : rowScale == null ? pc[j - exactRows] : pc[j - exactRows] * rowScale[j - exactRows];
+                double pj = j < exactRows ? p[j] : pc[j - exactRows] * rowScale[j - exactRows];
                 double eH = pj - halfProjections[j], eS = pj + halfProjections[j];
                 dH2 += coefficients[j] * eH * eH;
                 dS2 += coefficients[j] * eS * eS;

@@ -53,7 +53,7 @@ class MahalanobisStorageTest {
 
     @Test
     void everyStorageMatchesTheF32PathWhenTheRowsAreExactlyRepresentable() {
-        // Rows of ±1 and 0 are exact in bf16, f16 and int16 (scale 1/32767 · 32767 = 1): same distances to rounding.
+        // Rows of ±1 and 0 are exact in int16 (scale 1/32767 · 32767 = 1): same distances to rounding.
         int d = 37, k = 3;
         float[] v = new float[k * d];
         for (int j = 0; j < k; j++) for (int i = 0; i < d; i++) v[j * d + i] = (i % k == j) ? ((i & 1) == 0 ? 1 : -1) : 0;

@@ -52,9 +52,6 @@ public final class Tolerances {
     /** Held-out ROC AUC of d_S − d_H with 16-bit stored eigenvectors against the f32 eigenvectors. */
     public static final double COMPACT_EIGENVECTORS_AUC_ABS = 0.002;
 
-    /** f16/bf16 decoding is bit-exact. */
-    public static final double HALF_DECODE_ABS = 0.0;
-
     /**
      * Hidden states of the same prompt run alone and inside a padded batch (ONNX Runtime picks kernels by shape, so
      * sums are ordered differently): absolute, for LayerNorm outputs of order 1.
