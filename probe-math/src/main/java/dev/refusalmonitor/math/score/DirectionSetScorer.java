@@ -144,7 +144,7 @@ public final class DirectionSetScorer {
 
         if (plane != null) {
             float[] xp = planeLayer == scoringLayer ? x : vector(layerIndices, layerValues, planeLayer);
-            out.angleDeg = plane.angleDeg(xp, 0);
+            out.angleDeg = plane.angleDeg(xp, 0, scratch.planeProjections);
             String s = plane.sector(out.angleDeg);
             out.sector = s == null ? "" : s;
         } else {
@@ -192,6 +192,7 @@ public final class DirectionSetScorer {
     public static final class Scratch {
         final MahalanobisScorer.Scratch mahalanobis;
         final MahalanobisScorer.Result result = new MahalanobisScorer.Result();
+        final double[] planeProjections = new double[2];
 
         Scratch(MahalanobisScorer.Scratch mahalanobis) {
             this.mahalanobis = mahalanobis;

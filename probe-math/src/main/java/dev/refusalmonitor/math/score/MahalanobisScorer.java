@@ -84,9 +84,8 @@ public final class MahalanobisScorer {
     private final boolean l2Normalize;
     // The centre m and half-difference h, rounded to f32 once (−m, so the centring is one fma).
     private final float[] negMidpoint, half;
-    // Low-rank path, rows reordered once: the first `exactRows` rows kept as f32 (`vectors`), the rest in `storage`
-    // (`codes`, with per-row factors `rowScale` for the scaled storages). coefficients and halfProjections follow the
-    // same order.
+    // Low-rank path, rows reordered once: the first `exactRows` rows kept as f32 (`vectors`), the rest as scaled
+    // int16 (`codes`, per-row factors `rowScale`). coefficients and halfProjections follow the same order.
     private final EigenvectorStorage storage;
     private final int exactRows;
     private final double estimatedCompactError;
@@ -168,17 +167,13 @@ public final class MahalanobisScorer {
             for (int j = 0; j < exactRows; j++) System.arraycopy(v, order[j] * d, vectors, j * d, d);
         }
         for (int j = 0; j < nc; j++) System.arraycopy(v, order[exactRows + j] * d, compactRows, j * d, d);
-        switch (storage) {
-            case F32 -> {
-                codes = null;
-                rowScale = null;
-            }
-            case INT16_ROW_SCALED -> {
-                codes = new short[nc * d];
-                rowScale = new double[nc];
-                CompactRows.toScaledInt16(compactRows, nc, d, codes, rowScale);
-            }
-            default -> throw new IllegalArgumentException("storage " + storage);
+        if (storage == EigenvectorStorage.F32) {
+            codes = null;
+            rowScale = null;
+        } else {
+            codes = new short[nc * d];
+            rowScale = new double[nc];
+            CompactRows.toScaledInt16(compactRows, nc, d, codes, rowScale);
         }
         coefficients = new double[k];
         halfProjections = new double[k];

@@ -16,8 +16,6 @@ import dev.refusalmonitor.math.directions.Sector;
  */
 public final class RefusalPlaneScorer {
     /** Per-thread pair of projections, so a record allocates nothing. */
-    private static final ThreadLocal<double[]> PROJECTIONS = ThreadLocal.withInitial(() -> new double[2]);
-
     private final float[] b1, b2, origin;
     private final Sector[] sectors;
 
@@ -39,12 +37,16 @@ public final class RefusalPlaneScorer {
 
     /** θ for the row x[off..off+d), degrees. */
     public double angleDeg(float[] x, int off) {
+        return angleDeg(x, off, new double[2]);
+    }
+
+    /** θ for the row x[off..off+d), degrees, with the caller's work space (≥ 2 values; modified): no allocation. */
+    public double angleDeg(float[] x, int off, double[] work) {
         int d = b1.length;
         if (off < 0 || off + d > x.length)
             throw new IllegalArgumentException("row at " + off + " of length " + d + " exceeds array of " + x.length);
-        double[] p = PROJECTIONS.get();
-        FloatKernels.centredDots2F64(x, off, origin, b1, b2, d, p);
-        return Math.toDegrees(Math.atan2(p[1], p[0]));
+        FloatKernels.centredDots2F64(x, off, origin, b1, b2, d, work);
+        return Math.toDegrees(Math.atan2(work[1], work[0]));
     }
 
     /** Name of the sector containing the angle, or null when no sectors were fitted. 180° is treated as −180°. */
