@@ -124,12 +124,13 @@ public final class EndToEndBenchmark {
             // figure is the median of the rounds (range beside it).
             int rounds = Integer.getInteger("bench.rounds", 3);
             double[] plainRuns = new double[rounds], eosRuns = new double[rounds], alosRuns = new double[rounds], pyRuns = new double[rounds];
-            double[] ceilEosRuns = new double[rounds], ceilAlosRuns = new double[rounds];
+            double[] ceilEosRuns = new double[rounds], ceilAlosRuns = new double[rounds], toolRuns = new double[rounds];
             Path params = b.exportParameters(set);
             String python = "";
             Path jfr = work.resolve("e2e.jfr");
             for (int r = 0; r < rounds; r++) {
                 plainRuns[r] = b.plainConsumer(input, records, "plain-reader-" + r);
+                toolRuns[r] = b.perfToolConsumer(input, records, "perf-tool-" + r);
                 eosRuns[r] = b.drain("drain-eos-" + r, input, set, records, true);
                 alosRuns[r] = b.drain("drain-alos-" + r, input, set, records, false);
                 ceilEosRuns[r] = b.ceiling("ceiling-eos-" + r, input, records, true);
@@ -145,6 +146,9 @@ public final class EndToEndBenchmark {
             md.append(String.format("### Drain: %d pre-produced records, median of %d rounds%n%n", records, rounds));
             md.append("| reader | records/s (median) | range | vs plain consumer | vs Python consumer |\n| --- | ---: | ---: | ---: | ---: |\n");
             md.append(String.format("| plain Java KafkaConsumer (I/O limit) | %.0f | %s | 1.00× | %.2f× |%n", plain, range(plainRuns), plain / pythonRate));
+            double tool = median(toolRuns);
+            md.append(String.format("| Kafka's consumer perf tool (kafka-consumer-perf-test, its defaults: 1 MiB per-partition fetch) | %.0f | %s | %.2f× | %.2f× |%n",
+                    tool, range(toolRuns), tool / plain, tool / pythonRate));
             md.append(String.format("| monitor, exactly_once_v2 | %.0f | %s | %.2f× | %.2f× |%n", eos, range(eosRuns), eos / plain, eos / pythonRate));
             md.append(String.format("| monitor, at_least_once | %.0f | %s | %.2f× | %.2f× |%n", alos, range(alosRuns), alos / plain, alos / pythonRate));
             double ceilEos = median(ceilEosRuns), ceilAlos = median(ceilAlosRuns);
@@ -316,6 +320,34 @@ public final class EndToEndBenchmark {
                     Runtime.getRuntime().availableProcessors());
             return (n - 1) / ((last - first) / 1e9);
         }
+    }
+
+    /**
+     * Kafka's own consumer perf tool (kafka-consumer-perf-test, {@code org.apache.kafka.tools.ConsumerPerformance}) with
+     * its default consumer settings, in a child JVM like the Python consumer: the reference the issue quotes for this
+     * machine (~10k records/s of 16 KiB). Its fetch.nMsg.sec (group join time excluded).
+     */
+    private double perfToolConsumer(String topic, int n, String group) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "org.apache.kafka.tools.ConsumerPerformance",
+                "--bootstrap-server", bootstrap, "--topic", topic, "--messages", String.valueOf(n), "--group", group,
+                "--timeout", String.valueOf(DEADLINE.toMillis()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(DEADLINE.toMinutes(), TimeUnit.MINUTES) || p.exitValue() != 0)
+            throw new IllegalStateException("kafka-consumer-perf-test failed: " + out);
+        // Header "start.time, end.time, ..., fetch.nMsg.sec", then one line of values.
+        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
+        int header = -1;
+        for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains("fetch.nMsg.sec")) header = i;
+        if (header < 0 || header + 1 >= lines.size()) throw new IllegalStateException("unexpected perf tool output: " + out);
+        List<String> names = List.of(lines.get(header).split(",\\s*"));
+        String[] values = lines.get(header + 1).split(",\\s*");
+        int col = names.indexOf("fetch.nMsg.sec");
+        long consumed = Long.parseLong(values[names.indexOf("data.consumed.in.nMsg")].trim());
+        if (consumed < n) throw new IllegalStateException("the perf tool consumed " + consumed + " of " + n + " records");
+        return Double.parseDouble(values[col].trim());
     }
 
     private MonitorConfig config(String prefix, String inputTopic, boolean exactlyOnce) throws IOException {
