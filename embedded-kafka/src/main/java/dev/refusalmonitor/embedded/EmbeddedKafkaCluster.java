@@ -1,12 +1,16 @@
 package dev.refusalmonitor.embedded;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -66,6 +71,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     private final Duration closeTimeout;
 
     private KafkaClusterTestKit cluster;
+    private Path dataDir;
     private List<ServerSocketChannel> preboundSockets = List.of();
     private boolean loopbackOnly;
     private boolean closed;
@@ -104,7 +110,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
         long deadline = System.nanoTime() + startTimeout.toNanos();
         try {
+            // Our own data directory: the kit's default one is deleted by a JVM shutdown hook that runs beside the
+            // application's own hooks, so on Ctrl-C it vanished under a broker still writing its checkpoints (errors
+            // at every demo exit). close() deletes this one after the broker has stopped.
+            dataDir = Files.createTempDirectory("embedded-kafka-");
             TestKitNodes nodes = new TestKitNodes.Builder()
+                    .setBaseDirectory(dataDir)
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
@@ -169,7 +180,24 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             throw new EmbeddedKafkaException("could not stop the embedded Kafka broker: " + e.getMessage(), e);
         } finally {
             closeSockets();
+            deleteDataDir();
         }
+    }
+
+    private void deleteDataDir() {
+        Path dir = dataDir;
+        dataDir = null;
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("could not delete the embedded broker's data directory {}: {}", dir, e.toString());
+        }
+    }
+
+    /** The broker's data directory while it runs (deleted on {@link #close()}); null before {@link #start()}. */
+    public synchronized Path dataDirectory() {
+        return dataDir;
     }
 
     private void closeQuietly() {

@@ -101,4 +101,27 @@ class EmbeddedKafkaClusterIntegrationTest {
         assertThrows(IllegalStateException.class, never::start);
         assertThrows(IllegalStateException.class, never::bootstrapServers);
     }
+
+    @Test
+    void closeShouldDeleteTheBrokersDataDirectory() throws Exception {
+        EmbeddedKafkaCluster own = EmbeddedKafkaCluster.builder().startTimeout(Duration.ofSeconds(60)).build();
+        java.nio.file.Path dir;
+        try {
+            own.start();
+            dir = own.dataDirectory();
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, own.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("kept-until-close", 1, (short) 1))).all().get(20, TimeUnit.SECONDS);
+            }
+            KafkaTestSupport.produce(own.bootstrapServers(), "kept-until-close", List.of(Map.entry("k", "v")),
+                    new StringSerializer(), new StringSerializer());
+            assertTrue(java.nio.file.Files.isDirectory(dir), "the running broker's data directory must exist");
+            try (var files = java.nio.file.Files.walk(dir)) {
+                assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("kept-until-close")),
+                        "the topic's log should be under the data directory");
+            }
+        } finally {
+            own.close();
+        }
+        assertTrue(java.nio.file.Files.notExists(dir), "close() must delete the broker's data directory " + dir);
+    }
 }

@@ -81,17 +81,36 @@ public final class DemoCommand implements Callable<Integer> {
         quietKafkaLogs();
         AtomicBoolean stop = new AtomicBoolean();
         Thread main = Thread.currentThread();
+        // Waits for the demo's own cleanup, not for the main thread: main ends in System.exit, which blocks until the
+        // shutdown hooks finish, so joining it would stall every Ctrl-C for the whole timeout.
+        java.util.concurrent.CountDownLatch cleanedUp = new java.util.concurrent.CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.set(true);
             main.interrupt();
             try {
-                main.join(60_000);
+                cleanedUp.await(60, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
         }, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
+        try {
+            runDemo(out, stop);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for us
+            }
+            out.println("demo stopped");
+            out.flush();
+            cleanedUp.countDown();
+        }
+        return ExitCodes.OK;
+    }
+
+    private void runDemo(PrintWriter out, AtomicBoolean stop) throws Exception {
         DemoTraffic traffic = traffic(out);
         out.println("refusal-monitor demo: " + traffic.description());
         out.println("starting an embedded Kafka broker (KRaft, in this JVM) ...");
@@ -114,16 +133,7 @@ public final class DemoCommand implements Callable<Integer> {
                 awaitVersion(app, traffic.modelId(), 1, stop);
                 run(traffic, app, producer, publisher, summary, out, stop, config.topic(TopicId.HIDDEN_STATES).name());
             }
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for us
-            }
         }
-        out.println("demo stopped");
-        out.flush();
-        return ExitCodes.OK;
     }
 
     private DemoTraffic traffic(PrintWriter out) {
