@@ -177,7 +177,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 });
             }
         } catch (Exception e) {
-            throw new EmbeddedKafkaException("could not stop the embedded Kafka broker: " + e.getMessage(), e);
+            throw new EmbeddedKafkaException("could not stop the embedded Kafka broker: " + e, e);
         } finally {
             closeSockets();
             deleteDataDir();
@@ -283,9 +283,18 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         });
         try {
             Future<Void> f = ex.submit(step::run);
-            long remaining = deadlineNanos - System.nanoTime();
+            boolean interrupted = false;
             try {
-                f.get(Math.max(remaining, 0), TimeUnit.NANOSECONDS);
+                while (true) {
+                    try {
+                        f.get(Math.max(deadlineNanos - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
+                        break;
+                    } catch (InterruptedException e) {
+                        // Finish the step anyway: an interrupt (Ctrl-C reaches the demo's main thread as one) must not
+                        // leave a half-stopped broker whose data directory is then deleted under it.
+                        interrupted = true;
+                    }
+                }
             } catch (TimeoutException e) {
                 f.cancel(true);
                 throw new EmbeddedKafkaException(what + " did not finish within its deadline", e);
@@ -295,6 +304,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                     throw ce;
                 }
                 throw e;
+            } finally {
+                if (interrupted) Thread.currentThread().interrupt();
             }
         } finally {
             ex.shutdownNow();

@@ -103,7 +103,7 @@ class EmbeddedKafkaClusterIntegrationTest {
     }
 
     @Test
-    void closeShouldDeleteTheBrokersDataDirectory() throws Exception {
+    void closeShouldStopTheBrokerEvenWhenInterruptedAndDeleteItsData() throws Exception {
         EmbeddedKafkaCluster own = EmbeddedKafkaCluster.builder().startTimeout(Duration.ofSeconds(60)).build();
         java.nio.file.Path dir;
         try {
@@ -120,7 +120,13 @@ class EmbeddedKafkaClusterIntegrationTest {
                         "the topic's log should be under the data directory");
             }
         } finally {
-            own.close();
+            // as when Ctrl-C interrupts the demo's main thread: the broker must still stop completely
+            Thread.currentThread().interrupt();
+            try {
+                own.close();
+            } finally {
+                assertTrue(Thread.interrupted(), "close() must keep the caller's interrupt status");
+            }
         }
         assertTrue(java.nio.file.Files.notExists(dir), "close() must delete the broker's data directory " + dir);
     }

@@ -80,13 +80,12 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         quietKafkaLogs();
         AtomicBoolean stop = new AtomicBoolean();
-        Thread main = Thread.currentThread();
-        // Waits for the demo's own cleanup, not for the main thread: main ends in System.exit, which blocks until the
-        // shutdown hooks finish, so joining it would stall every Ctrl-C for the whole timeout.
+        // The hook only raises the stop flag (the send loop and the waits poll it): interrupting the main thread
+        // would break Kafka clients' and the broker's close half-way. It then waits for the demo's own cleanup, not
+        // for the main thread: main ends in System.exit, which blocks until the shutdown hooks finish.
         java.util.concurrent.CountDownLatch cleanedUp = new java.util.concurrent.CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.set(true);
-            main.interrupt();
             try {
                 cleanedUp.await(60, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException ignored) {
@@ -223,10 +222,12 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (dev.refusalmonitor.schemas.InvalidDirectionSetException e) {
             throw new IllegalStateException("the demo's own direction set is invalid: " + e.getMessage(), e);
         }
-        out.printf("fitted and published directions v%d in %.1fs: scoring layer %d (held-out probe AUC %.3f), CAST layer %d%n",
+        var cast = set.layers().stream().filter(l -> l.layer() == set.castLayer()).findFirst().orElseThrow().cast();
+        out.printf("fitted and published directions v%d in %.1fs: scoring layer %d (held-out probe AUC %.3f), "
+                        + "CAST layer %d (fires when s %s %.3f, held-out F1 %.2f)%n",
                 version, (System.nanoTime() - t0) / 1e9, set.scoringLayer(),
                 r.report().aucCurve()[indexOf(set.layers().stream().mapToInt(l -> l.layer()).toArray(), set.scoringLayer())],
-                set.castLayer());
+                set.castLayer(), cast.firesAbove() ? ">" : "<", cast.threshold(), cast.f1());
         out.flush();
     }
 

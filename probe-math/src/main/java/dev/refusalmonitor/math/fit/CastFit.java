@@ -19,7 +19,10 @@ import java.util.List;
  * <p><b>Rule.</b> s(x) = cos(x, tanh(P x)), P = c cᵀ/(cᵀc) (see {@link CastScorer}). On held-out rows, θ runs over
  * the grid θ_k = lo + k·step, k = 0..⌈(hi − lo)/step⌉, where [lo, hi] is the observed range of s, for both
  * comparators, maximising F1 with harmful as the positive class: F1 = 2TP/(2TP + FP + FN) (0 when TP = 0).
- * Ties keep the first candidate in the order: "fires when s &gt; θ" before "fires when s &lt; θ", θ ascending.
+ * Ties between comparators keep "fires when s &gt; θ". θ is the middle grid point (index ⌊(first + last)/2⌋) of the
+ * first run of consecutive grid points that reach the best F1: every θ of the run scores the same on the held-out
+ * rows, and its middle keeps a margin to both classes where the run's first point would sit on the edge of the
+ * held-out harmless similarities (DESIGN leaves ties open; IBM's reference keeps the first).
  * The best layer maximises F1, ties going to the earlier layer. {@link CastParams#firesAbove()} means "fires when
  * s &gt; θ"; beware that IBM's reference code names its comparators the other way round (its
  * {@code condition_comparator_threshold_is="smaller"} fires when s &gt; θ).
@@ -104,10 +107,12 @@ public final class CastFit {
         double lo = Math.min(h[0], s[0]), hi = Math.max(h[h.length - 1], s[s.length - 1]);
         long steps = (long) Math.ceil((hi - lo) / step);
         if (steps > 100_000_000L) throw new IllegalArgumentException("CAST: grid of " + steps + " steps is too fine");
-        double bestF1 = -1, bestTheta = lo;
+        double bestF1 = -1;
+        long runFirst = 0, runLast = 0; // the best run of consecutive grid points
         boolean bestAbove = true;
         for (int comparator = 0; comparator < 2; comparator++) {
             boolean above = comparator == 0;
+            boolean extending = false;
             for (long k = 0; k <= steps; k++) {
                 double theta = lo + k * step;
                 long tp = above ? countAbove(h, theta) : countBelow(h, theta);
@@ -116,12 +121,19 @@ public final class CastFit {
                 double f1 = tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + fp + fn);
                 if (f1 > bestF1) {
                     bestF1 = f1;
-                    bestTheta = theta;
+                    runFirst = runLast = k;
                     bestAbove = above;
+                    extending = true;
+                } else if (extending && f1 == bestF1) {
+                    runLast = k;
+                } else {
+                    extending = false;
                 }
             }
         }
-        return new ThresholdChoice(bestTheta, bestAbove, bestF1);
+        // The middle of the run rather than its first point: the first point sits on the edge of the held-out
+        // harmless similarities, so with few held-out rows the rule fired on much unseen harmless traffic.
+        return new ThresholdChoice(lo + ((runFirst + runLast) / 2) * step, bestAbove, bestF1);
     }
 
     /**
