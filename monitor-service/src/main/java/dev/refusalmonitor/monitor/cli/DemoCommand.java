@@ -96,13 +96,13 @@ public final class DemoCommand implements Callable<Integer> {
 
         try {
             runDemo(out, stop);
+            out.println("demo stopped");
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it waits for us
             }
-            out.println("demo stopped");
             out.flush();
             cleanedUp.countDown();
         }
@@ -222,7 +222,7 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (dev.refusalmonitor.schemas.InvalidDirectionSetException e) {
             throw new IllegalStateException("the demo's own direction set is invalid: " + e.getMessage(), e);
         }
-        var cast = set.layers().stream().filter(l -> l.layer() == set.castLayer()).findFirst().orElseThrow().cast();
+        var cast = set.layer(set.castLayer()).cast();
         out.printf("fitted and published directions v%d in %.1fs: scoring layer %d (held-out probe AUC %.3f), "
                         + "CAST layer %d (fires when s %s %.3f, held-out F1 %.2f)%n",
                 version, (System.nanoTime() - t0) / 1e9, set.scoringLayer(),
