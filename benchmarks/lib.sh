@@ -9,17 +9,17 @@ build_benchmarks() {
   [ -f "$bench_jar" ] && stale=$(find "$root" -path '*/src/main/*' -newer "$bench_jar" -type f -print -quit 2>/dev/null || true)
   if [ ! -f "$bench_jar" ] || [ ! -d "$root/benchmarks/target/lib" ] || [ -n "$stale" ]; then
     echo "building benchmarks ..." >&2
-    (cd "$root" && mvn -q -B -o -DskipTests package -pl benchmarks -am) >&2
+    (cd "$root" && mvn -q -B -DskipTests package -pl benchmarks -am) >&2
   fi
 }
 
-# One line: CPU, nproc, memory, JDK, Python, date.
+# One line: commit, CPU, nproc, memory, JDK, Python, date.
 machine_line() {
   local cpu mem jdk
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
   jdk=$(java -version 2>&1 | head -1)
-  echo "$cpu; nproc $(nproc); memory $mem; $jdk; $(/usr/bin/python3 --version) with numpy $(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)'); $(date '+%Y-%m-%d %H:%M %Z')"
+  echo "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'); $cpu; nproc $(nproc); memory $mem; $jdk; $(/usr/bin/python3 --version) with numpy $(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)'); $(date '+%Y-%m-%d %H:%M %Z')"
 }
 
 # Load note: the 1-minute load average at the start, so runs on a busy machine say so.

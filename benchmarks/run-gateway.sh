@@ -7,8 +7,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build_benchmarks
 passes=${1:-3}; records=${2:-50000}; dim=${3:-4096}; per_file=${4:-500}
-shared="$root/../shared/data/prompts"
-[ -d "$shared" ] || shared="/work/shared/data/prompts"
+cd "$root"
+shared="../shared/data/prompts"
 if ls "$shared"/harm*_train.json > /dev/null 2>&1; then
   prompts=$(ls "$shared"/harm*.json | paste -sd, -)
 else

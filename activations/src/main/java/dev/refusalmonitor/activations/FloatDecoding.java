@@ -1,5 +1,7 @@
 package dev.refusalmonitor.activations;
 
+import dev.refusalmonitor.contract.HalfFloats;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,5 +1,7 @@
 package dev.refusalmonitor.activations;
 
+import dev.refusalmonitor.contract.HalfFloats;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,7 @@
 package dev.refusalmonitor.activations;
 
+import dev.refusalmonitor.contract.HalfFloats;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

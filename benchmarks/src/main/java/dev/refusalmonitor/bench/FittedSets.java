@@ -4,7 +4,7 @@ import dev.refusalmonitor.math.fit.DirectionFitter;
 import dev.refusalmonitor.math.fit.LabelledLayers;
 import dev.refusalmonitor.math.synthetic.PlantedTruthSpec;
 import dev.refusalmonitor.math.synthetic.SyntheticActivations;
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException;
 

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>For one node the internal topics must have replication factor 1 and the transaction state log a
  * min ISR of 1; without them an {@code exactly_once_v2} Streams application never reaches RUNNING
- * (DESIGN.md, "Versions and parts that work here"). These defaults are set here and can be overridden
+ * (docs/DESIGN.md, "Versions and parts that work here"). These defaults are set here and can be overridden
  * with {@link Builder#brokerProperty(String, Object)}.
  *
  * <p>Both listeners are bound to the loopback interface only. The test kit pre-binds its listener

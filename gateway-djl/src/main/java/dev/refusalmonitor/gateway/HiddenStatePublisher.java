@@ -21,8 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * logged.
  */
 public final class HiddenStatePublisher implements AutoCloseable {
-    public static final String DEFAULT_TOPIC = "hidden-states";
-    public static final String DEFAULT_TRAINING_TOPIC = "training-samples";
 
     private final Producer<String, byte[]> producer;
     private final String bootstrap;
@@ -41,14 +39,21 @@ public final class HiddenStatePublisher implements AutoCloseable {
     }
 
     /**
-     * Producer settings: {@code overrides} win; defaults are idempotence on, {@code acks=all}, lz4 compression,
+     * Producer settings: {@code client} (bootstrap servers, security, any producer setting) wins; defaults are idempotence on, {@code acks=all}, lz4 compression,
      * {@code linger.ms=5}, 64 KiB batches, {@code delivery.timeout.ms=30000}, {@code request.timeout.ms=10000},
      * {@code max.block.ms=15000}.
      */
+    /** {@link #producerConfig(Properties)} for {@code bootstrapServers} and optional {@code overrides}. */
     public static Properties producerConfig(String bootstrapServers, Properties overrides) {
+        Properties client = new Properties();
+        if (overrides != null) client.putAll(overrides);
+        client.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return producerConfig(client);
+    }
+
+    public static Properties producerConfig(Properties client) {
         Properties p = new Properties();
-        if (overrides != null) p.putAll(overrides);
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(client);
         p.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
         p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");

@@ -1,19 +1,15 @@
 package dev.refusalmonitor.gateway;
 
-import com.google.protobuf.ByteString;
+import dev.refusalmonitor.schemas.HiddenStateBuilder;
 import dev.refusalmonitor.schemas.v1.DType;
 import dev.refusalmonitor.schemas.v1.HarmLabel;
 import dev.refusalmonitor.schemas.v1.HiddenState;
-import dev.refusalmonitor.schemas.v1.LayerActivation;
-import dev.refusalmonitor.schemas.v1.Labels;
+import dev.refusalmonitor.schemas.v1.ResponseLabel;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.util.Arrays;
 
-/** Builds wire-format {@link HiddenState} records (schema version 1) from pooled hidden states. */
+/** Builds wire-format {@link HiddenState} records from pooled hidden states, with the contract's {@link HiddenStateBuilder}. */
 public final class HiddenStateRecords {
-    /** The wire-format version these records follow. */
-    public static final int SCHEMA_VERSION = 1;
     /** {@code Labels.source} of samples labelled by this gateway's {@code --label}. */
     public static final String LABEL_SOURCE = "gateway-djl";
 
@@ -32,31 +28,20 @@ public final class HiddenStateRecords {
      */
     public static HiddenState build(Context ctx, String requestId, long eventTimeMs, PooledHiddenStates states, int row,
                                     HarmLabel harm, String category) {
-        HiddenState.Builder b = HiddenState.newBuilder()
-                .setSchemaVersion(SCHEMA_VERSION)
-                .setRequestId(requestId)
-                .setModelId(ctx.modelId())
-                .setEventTimeUnixMs(eventTimeMs)
-                .setTokenPosition(ctx.pooling().tokenPosition())
-                .setPromptTokens(states.promptTokens()[row]);
-        if (ctx.modelRevision() != null) b.setModelRevision(ctx.modelRevision());
-        if (ctx.tenant() != null) b.setTenant(ctx.tenant());
-        if (ctx.route() != null) b.setRoute(ctx.route());
+        HiddenStateBuilder b = HiddenStateBuilder.create(requestId, ctx.modelId())
+                .eventTimeUnixMs(eventTimeMs)
+                .tokenPosition(ctx.pooling().tokenPosition())
+                .promptTokens(states.promptTokens()[row]);
+        if (ctx.modelRevision() != null) b.modelRevision(ctx.modelRevision());
+        if (ctx.tenant() != null) b.tenant(ctx.tenant());
+        if (ctx.route() != null) b.route(ctx.route());
         int d = states.d();
         int[] layers = states.layers();
         for (int k = 0; k < layers.length; k++) {
-            ByteBuffer buf = ByteBuffer.allocate(4 * d).order(ByteOrder.LITTLE_ENDIAN);
-            buf.asFloatBuffer().put(states.perLayer()[k], row * d, d);
-            b.addLayers(LayerActivation.newBuilder()
-                    .setLayer(layers[k])
-                    .setDtype(DType.D_TYPE_F32)
-                    .setDim(d)
-                    .setData(ByteString.copyFrom(buf.array())));
+            b.layer(layers[k], Arrays.copyOfRange(states.perLayer()[k], row * d, (row + 1) * d), DType.D_TYPE_F32);
         }
         if (harm != null) {
-            Labels.Builder l = Labels.newBuilder().setHarm(harm).setSource(LABEL_SOURCE);
-            if (category != null) l.setCategory(category);
-            b.setLabels(l);
+            b.labels(harm, ResponseLabel.RESPONSE_LABEL_UNSPECIFIED, category == null ? "" : category, LABEL_SOURCE);
         }
         return b.build();
     }

@@ -2,7 +2,7 @@ package dev.refusalmonitor.schemas;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import dev.refusalmonitor.activations.HalfFloats;
+import dev.refusalmonitor.contract.HalfFloats;
 import dev.refusalmonitor.schemas.v1.DType;
 import dev.refusalmonitor.schemas.v1.LayerActivation;
 import dev.refusalmonitor.schemas.v1.Tensor;

@@ -1,7 +1,7 @@
 package dev.refusalmonitor.schemas;
 
 import com.google.protobuf.ByteString;
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException.Reason;
 import dev.refusalmonitor.schemas.v1.DType;
 import dev.refusalmonitor.schemas.v1.DirectionSet;
@@ -63,8 +63,8 @@ class DirectionSetCodecTest {
         DirectionSet half = p.toBuilder().setLayers(0, p.getLayers(0).toBuilder()
                 .setMeanHarmful(TensorCodec.tensor(mean, DType.D_TYPE_BF16, D))).build();
         float[] back = DirectionSetCodec.fromProto(half).layer(3).meanHarmful();
-        for (int i = 0; i < D; i++) assertEquals(dev.refusalmonitor.activations.HalfFloats.bf16ToFloat(
-                dev.refusalmonitor.activations.HalfFloats.floatToBf16(mean[i])), back[i]);
+        for (int i = 0; i < D; i++) assertEquals(dev.refusalmonitor.contract.HalfFloats.bf16ToFloat(
+                dev.refusalmonitor.contract.HalfFloats.floatToBf16(mean[i])), back[i]);
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.refusalmonitor.schemas;
 
 import com.google.protobuf.util.JsonFormat;
-import dev.refusalmonitor.activations.HalfFloats;
+import dev.refusalmonitor.contract.HalfFloats;
 import dev.refusalmonitor.schemas.v1.DType;
 import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 import dev.refusalmonitor.schemas.v1.DirectionSet;
@@ -105,7 +105,7 @@ final class GoldenVectors {
     }
 
     /** The tiny direction set of the golden envelope: d = 4, layers 1 and 2, dyadic values (exact decimals). */
-    static dev.refusalmonitor.math.directions.DirectionSetModel directionSet() {
+    static dev.refusalmonitor.contract.directions.DirectionSetModel directionSet() {
         return TestModels.model(42, 4, new int[] {1, 2}, true);
     }
 

@@ -1,13 +1,13 @@
 package dev.refusalmonitor.schemas;
 
-import dev.refusalmonitor.math.directions.CastParams;
-import dev.refusalmonitor.math.directions.DirectionSetModel;
-import dev.refusalmonitor.math.directions.LayerDirections;
-import dev.refusalmonitor.math.directions.LogisticProbeParams;
-import dev.refusalmonitor.math.directions.MahalanobisParams;
-import dev.refusalmonitor.math.directions.RefusalPlaneParams;
-import dev.refusalmonitor.math.directions.Sector;
-import dev.refusalmonitor.math.directions.Standardisation;
+import dev.refusalmonitor.contract.directions.CastParams;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.LayerDirections;
+import dev.refusalmonitor.contract.directions.LogisticProbeParams;
+import dev.refusalmonitor.contract.directions.MahalanobisParams;
+import dev.refusalmonitor.contract.directions.RefusalPlaneParams;
+import dev.refusalmonitor.contract.directions.Sector;
+import dev.refusalmonitor.contract.directions.Standardisation;
 
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;

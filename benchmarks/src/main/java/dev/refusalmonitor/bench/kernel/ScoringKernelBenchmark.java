@@ -2,8 +2,8 @@ package dev.refusalmonitor.bench.kernel;
 
 import dev.refusalmonitor.bench.FittedSets;
 import dev.refusalmonitor.math.FloatKernels;
-import dev.refusalmonitor.math.directions.DirectionSetModel;
-import dev.refusalmonitor.math.directions.LayerDirections;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.LayerDirections;
 import dev.refusalmonitor.math.score.CastScorer;
 import dev.refusalmonitor.math.score.DirectionSetScorer;
 import dev.refusalmonitor.math.score.MahalanobisScorer;

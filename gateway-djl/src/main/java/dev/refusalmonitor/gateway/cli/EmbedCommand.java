@@ -1,5 +1,9 @@
 package dev.refusalmonitor.gateway.cli;
 
+import dev.refusalmonitor.cli.CliException;
+
+import dev.refusalmonitor.cli.ExitCodes;
+
 import dev.refusalmonitor.activations.ActivationSetWriter;
 import dev.refusalmonitor.activations.NpyDType;
 import dev.refusalmonitor.gateway.GatewayException;

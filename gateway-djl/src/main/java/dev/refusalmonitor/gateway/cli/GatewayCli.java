@@ -1,5 +1,8 @@
 package dev.refusalmonitor.gateway.cli;
 
+
+
+import dev.refusalmonitor.cli.ServiceCommandLine;
 import dev.refusalmonitor.gateway.GatewayException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,32 +25,17 @@ public final class GatewayCli implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (embed, publish, vllm-bridge)");
     }
 
+    /** The service name of the settings convention: keys refusal.gateway.*, environment REFUSAL_GATEWAY_*. */
+    public static final String SERVICE = "gateway";
+
     /** The configured command line, for {@code main} and tests. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new GatewayCli());
-        cl.setOut(out);
-        cl.setErr(err);
-        cl.setExitCodeExceptionMapper(GatewayCli::exitCodeOf);
-        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            cmd.getErr().println(cmd.getCommandName() + ": " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
-            if (Boolean.getBoolean("refusalmonitor.debug")) ex.printStackTrace(cmd.getErr());
-            cmd.getErr().flush();
-            return exitCodeOf(ex);
-        });
-        cl.setParameterExceptionHandler((ex, args) -> {
-            CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println(cmd.getCommandName() + ": " + ex.getMessage());
-            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
-            cmd.getErr().flush();
-            return ExitCodes.USAGE;
-        });
-        return cl;
+        return commandLine(out, err, System.getenv());
     }
 
-    static int exitCodeOf(Throwable t) {
-        if (t instanceof CliException c) return c.exitCode();
-        if (t instanceof GatewayException || t instanceof IllegalArgumentException) return ExitCodes.USAGE;
-        return ExitCodes.RUNTIME_FAILURE;
+    /** As above, with settings from {@code env} (REFUSAL_GATEWAY_*, KAFKA_*, REFUSAL_GATEWAY_CONFIG_FILE). */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, java.util.Map<String, String> env) {
+        return ServiceCommandLine.create(new GatewayCli(), SERVICE, env, out, err, GatewayException.class);
     }
 
     public static void main(String[] args) {

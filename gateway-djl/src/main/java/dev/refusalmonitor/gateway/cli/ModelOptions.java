@@ -1,5 +1,7 @@
 package dev.refusalmonitor.gateway.cli;
 
+import dev.refusalmonitor.cli.CliException;
+
 import dev.refusalmonitor.gateway.GatewayException;
 import dev.refusalmonitor.gateway.ModelSpec;
 import dev.refusalmonitor.gateway.Prompt;

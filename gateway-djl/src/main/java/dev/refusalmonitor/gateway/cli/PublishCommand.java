@@ -1,11 +1,18 @@
 package dev.refusalmonitor.gateway.cli;
 
+import dev.refusalmonitor.cli.CliException;
+
+import dev.refusalmonitor.cli.ExitCodes;
+
+import dev.refusalmonitor.contract.TopicNames;
+
 import dev.refusalmonitor.gateway.GatewayException;
 import dev.refusalmonitor.gateway.HiddenStatePublisher;
 import dev.refusalmonitor.gateway.HiddenStateRecords;
 import dev.refusalmonitor.gateway.PooledHiddenStates;
 import dev.refusalmonitor.gateway.Prompt;
 import dev.refusalmonitor.gateway.TransformerHiddenStates;
+import dev.refusalmonitor.cli.KafkaClientOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,14 +34,11 @@ public final class PublishCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(names = "--topic", defaultValue = HiddenStatePublisher.DEFAULT_TOPIC, paramLabel = "TOPIC",
+    @Option(names = "--topic", defaultValue = TopicNames.HIDDEN_STATES, paramLabel = "TOPIC",
             description = "Topic for live (unlabelled) hidden states (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--training-topic", defaultValue = HiddenStatePublisher.DEFAULT_TRAINING_TOPIC, paramLabel = "TOPIC",
+    @Option(names = "--training-topic", defaultValue = TopicNames.TRAINING_SAMPLES, paramLabel = "TOPIC",
             description = "Topic for labelled samples (default: ${DEFAULT-VALUE}).")
     String trainingTopic;
 
@@ -47,8 +51,9 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--route", paramLabel = "NAME", description = "Route carried by every record (optional).")
     String route;
 
+    /** --bootstrap-servers, --config, --set: producer settings (security, compression, ...) by the settings convention. */
     @Mixin
-    ProducerOptions producer;
+    KafkaClientOptions kafka;
 
     @Spec
     CommandSpec spec;
@@ -56,7 +61,6 @@ public final class PublishCommand implements Callable<Integer> {
     @Override
     public Integer call() throws GatewayException, IOException {
         List<Prompt> prompts = options.readPrompts();
-        Properties overrides = producer.overrides();
         String target = options.label == null ? topic : trainingTopic;
         try (TransformerHiddenStates model = TransformerHiddenStates.open(options.spec())) {
             PooledHiddenStates states = model.embed(prompts.stream().map(Prompt::instruction).toList(), options.pooling,
@@ -65,7 +69,7 @@ public final class PublishCommand implements Callable<Integer> {
                     options.pooling);
             long now = System.currentTimeMillis();
             try (HiddenStatePublisher publisher = new HiddenStatePublisher(
-                    HiddenStatePublisher.producerConfig(bootstrapServers, overrides))) {
+                    HiddenStatePublisher.producerConfig(kafka.clientProperties()))) {
                 for (int i = 0; i < prompts.size(); i++) {
                     Prompt p = prompts.get(i);
                     String id = p.id() != null ? p.id() : UUID.randomUUID().toString();

@@ -1,10 +1,17 @@
 package dev.refusalmonitor.gateway.cli;
 
+import dev.refusalmonitor.cli.CliException;
+
+import dev.refusalmonitor.cli.ExitCodes;
+
+import dev.refusalmonitor.contract.TopicNames;
+
 import dev.refusalmonitor.activations.LoadOptions;
 import dev.refusalmonitor.activations.Pooling;
 import dev.refusalmonitor.gateway.GatewayException;
 import dev.refusalmonitor.gateway.HiddenStatePublisher;
 import dev.refusalmonitor.gateway.vllm.VllmBridge;
+import dev.refusalmonitor.cli.KafkaClientOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -41,10 +48,7 @@ public final class VllmBridgeCommand implements Callable<Integer> {
     @Option(names = "--failed-dir", paramLabel = "DIR", description = "Where unreadable files go (default: WATCH/failed).")
     Path failedDir;
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(names = "--topic", defaultValue = HiddenStatePublisher.DEFAULT_TOPIC, paramLabel = "TOPIC",
+    @Option(names = "--topic", defaultValue = TopicNames.HIDDEN_STATES, paramLabel = "TOPIC",
             description = "Topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
@@ -90,8 +94,9 @@ public final class VllmBridgeCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Publish the files that are complete now, then exit (instead of watching).")
     boolean once;
 
+    /** --bootstrap-servers, --config, --set: producer settings (security, compression, ...) by the settings convention. */
     @Mixin
-    ProducerOptions producer;
+    KafkaClientOptions kafka;
 
     @Spec
     CommandSpec spec;
@@ -113,8 +118,7 @@ public final class VllmBridgeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
-        Properties overrides = producer.overrides();
-        Properties config = HiddenStatePublisher.producerConfig(bootstrapServers, overrides);
+        Properties config = HiddenStatePublisher.producerConfig(kafka.clientProperties());
         VllmBridge.Options options = new VllmBridge.Options(watchDir,
                 deleteDone ? null : (doneDir != null ? doneDir : watchDir.resolve("done")),
                 failedDir != null ? failedDir : watchDir.resolve("failed"), topic, modelId, modelRevision, tenant, route,

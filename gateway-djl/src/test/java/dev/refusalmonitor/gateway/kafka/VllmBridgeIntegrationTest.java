@@ -1,6 +1,6 @@
 package dev.refusalmonitor.gateway.kafka;
 
-import dev.refusalmonitor.activations.HalfFloats;
+import dev.refusalmonitor.contract.HalfFloats;
 import dev.refusalmonitor.activations.LoadOptions;
 import dev.refusalmonitor.activations.Pooling;
 import dev.refusalmonitor.activations.SafetensorsDType;
@@ -259,8 +259,8 @@ class VllmBridgeIntegrationTest {
         int code = GatewayCli.commandLine(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)).execute(
                 "vllm-bridge", "--watch-dir", watch.toString(), "--bootstrap-servers", "127.0.0.1:" + port,
                 "--model-id", "m", "--settle-ms", "0", "--once", "--max-attempts", "1",
-                "--producer-property", "max.block.ms=500", "--producer-property", "request.timeout.ms=400",
-                "--producer-property", "delivery.timeout.ms=1000", "--producer-property", "linger.ms=0");
+                "--set", "max.block.ms=500", "--set", "request.timeout.ms=400",
+                "--set", "delivery.timeout.ms=1000", "--set", "linger.ms=0");
         assertEquals(1, code, err.toString());
         assertTrue(err.toString().contains("did not acknowledge"), err.toString());
         assertTrue(Files.exists(watch.resolve("y.safetensors")));

@@ -4,7 +4,7 @@ import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.drift.DriftListener;
 import dev.refusalmonitor.monitor.http.HttpEndpoints;
 import dev.refusalmonitor.monitor.http.StreamsHealth;
-import dev.refusalmonitor.monitor.kafka.TopicProvisioner;
+import dev.refusalmonitor.schemas.kafka.TopicProvisioner;
 import dev.refusalmonitor.monitor.kafka.Topics;
 import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
 import dev.refusalmonitor.monitor.metrics.MonitorMetrics;

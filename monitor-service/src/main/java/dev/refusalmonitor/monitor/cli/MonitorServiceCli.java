@@ -1,6 +1,7 @@
 package dev.refusalmonitor.monitor.cli;
 
-import dev.refusalmonitor.trainer.cli.CommandLines;
+import dev.refusalmonitor.cli.CommandLines;
+import dev.refusalmonitor.activations.ActivationFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,8 @@ import java.io.PrintWriter;
 /** {@code monitor-service}: the streaming scorer, its demo, and offline scoring. */
 @Command(name = "monitor-service", mixinStandardHelpOptions = true, version = "monitor-service 0.1.0",
         description = "Score LLM hidden states for refusal/harmfulness, live from Kafka or offline.",
-        subcommands = {DemoCommand.class, RunCommand.class, ScoreCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
+        footer = {"", "bin/monitor-service demo runs the whole pipeline on an embedded broker (module demo)."},
+        subcommands = {RunCommand.class, ScoreCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class MonitorServiceCli implements Runnable {
 
     @CommandLine.Spec
@@ -22,7 +24,7 @@ public final class MonitorServiceCli implements Runnable {
 
     /** The configured command line, for {@code main} and tests. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        return CommandLines.configure(new CommandLine(new MonitorServiceCli()), out, err);
+        return CommandLines.configure(new CommandLine(new MonitorServiceCli()), out, err, ActivationFileException.class);
     }
 
     public static void main(String[] args) {

@@ -1,9 +1,9 @@
 package dev.refusalmonitor.monitor.cli;
 
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
-import dev.refusalmonitor.trainer.cli.CliException;
-import dev.refusalmonitor.trainer.cli.ExitCodes;
+import dev.refusalmonitor.contract.TopicId;
+import dev.refusalmonitor.cli.CliException;
+import dev.refusalmonitor.cli.ExitCodes;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;

@@ -3,7 +3,7 @@ package dev.refusalmonitor.monitor.cli;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
-import dev.refusalmonitor.trainer.cli.ExitCodes;
+import dev.refusalmonitor.cli.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,15 +1,15 @@
 package dev.refusalmonitor.monitor.cli;
 
 import dev.refusalmonitor.activations.ActivationSet;
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.score.DirectionSetScorer;
 import dev.refusalmonitor.math.score.Scores;
 import dev.refusalmonitor.monitor.score.ScoreJson;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException;
-import dev.refusalmonitor.trainer.cli.CliException;
-import dev.refusalmonitor.trainer.cli.ExitCodes;
-import dev.refusalmonitor.trainer.cli.InputOptions;
+import dev.refusalmonitor.cli.CliException;
+import dev.refusalmonitor.cli.ExitCodes;
+import dev.refusalmonitor.cli.ActivationInputOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,7 +54,7 @@ public final class ScoreCommand implements Callable<Integer> {
     boolean lowRank;
 
     @Mixin
-    InputOptions inputOptions;
+    ActivationInputOptions inputOptions;
 
     @Override
     public Integer call() throws Exception {

@@ -1,5 +1,11 @@
 package dev.refusalmonitor.monitor.config;
 
+import dev.refusalmonitor.contract.TopicSettings;
+
+import dev.refusalmonitor.cli.ServiceSettings;
+import dev.refusalmonitor.contract.SizeLimits;
+import dev.refusalmonitor.contract.TopicId;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +64,8 @@ public final class MonitorConfig {
 
     /** Prefix of every monitor (non-Kafka) key. */
     public static final String PREFIX = "refusal.monitor.";
+    /** The service name of the settings convention ({@link ServiceSettings}). */
+    public static final String SERVICE = "monitor";
     /** Environment variable naming the properties file. */
     public static final String CONFIG_FILE_ENV = "REFUSAL_MONITOR_CONFIG_FILE";
     /** Environment prefix of monitor settings. */
@@ -95,8 +103,8 @@ public final class MonitorConfig {
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_APPLICATION_ID = "refusal-monitor";
     public static final int DEFAULT_STREAM_THREADS = 2;
-    /** 64 MiB: a direction set with full covariance factors for d = 4096 runs to tens of MiB. */
-    public static final int DEFAULT_DIRECTIONS_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** {@link SizeLimits#DIRECTIONS_MAX_MESSAGE_BYTES}: a set with full covariance factors at d = 4096 runs to tens of MiB. */
+    public static final int DEFAULT_DIRECTIONS_MAX_MESSAGE_BYTES = SizeLimits.DIRECTIONS_MAX_MESSAGE_BYTES;
     /**
      * Consumer {@code max.partition.fetch.bytes} unless configured: Kafka's 1 MiB default holds only 64 hidden states of
      * 16 KiB (d = 4096 f32), so a stream thread would wait on a fetch round trip every 64 records.
@@ -106,7 +114,7 @@ public final class MonitorConfig {
     public static final String DEFAULT_HTTP_BIND_ADDRESS = "127.0.0.1";
 
     /**
-     * Default retention per topic. Hidden states can leak prompt contents (DESIGN.md), so every topic
+     * Default retention per topic. Hidden states can leak prompt contents (docs/DESIGN.md), so every topic
      * holding them raw is short: the source 1 h; the DLQ 24 h, long enough to investigate bad input the
      * same day; the retry topic 1 h like its source. Training samples are kept 7 days for retraining.
      */
@@ -126,9 +134,7 @@ public final class MonitorConfig {
             NUM_STREAM_THREADS, StreamsConfig.NUM_STREAM_THREADS_CONFIG);
 
     private static final Set<String> KNOWN_KEYS;
-    private static final Map<String, String> MONITOR_ENV_NAMES;
     private static final Set<String> KAFKA_NAMES;
-    private static final Set<String> KAFKA_PASSWORD_NAMES;
     private static final List<String> KAFKA_PREFIXES = List.of(
             StreamsConfig.PRODUCER_PREFIX, StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
             StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX,
@@ -144,32 +150,14 @@ public final class MonitorConfig {
             keys.add(topicKey(t, "name"));
             keys.add(topicKey(t, "partitions"));
             keys.add(topicKey(t, "replication.factor"));
-            if (t != TopicId.DIRECTIONS) {
+            if (!t.compacted()) {
                 keys.add(topicKey(t, "retention.ms"));
             }
         }
         KNOWN_KEYS = Collections.unmodifiableSet(keys);
-        Map<String, String> env = new HashMap<>();
-        for (String k : keys) {
-            String name = MONITOR_ENV_PREFIX + k.substring(PREFIX.length()).toUpperCase(Locale.ROOT).replaceAll("[.-]", "_");
-            if (env.put(name, k) != null) {
-                throw new AssertionError("two monitor keys map to environment variable " + name);
-            }
-        }
-        MONITOR_ENV_NAMES = Map.copyOf(env);
-        Set<String> names = new HashSet<>();
-        Set<String> passwords = new HashSet<>();
-        for (ConfigDef def : List.of(StreamsConfig.configDef(), ProducerConfig.configDef(),
-                ConsumerConfig.configDef(), AdminClientConfig.configDef())) {
-            def.configKeys().forEach((name, key) -> {
-                names.add(name);
-                if (key.type == ConfigDef.Type.PASSWORD) {
-                    passwords.add(name);
-                }
-            });
-        }
+        Set<String> names = new HashSet<>(ServiceSettings.CLIENT_SETTING_NAMES);
+        ServiceSettings.collect(List.of(StreamsConfig.configDef()), names, new HashSet<>());
         KAFKA_NAMES = Set.copyOf(names);
-        KAFKA_PASSWORD_NAMES = Set.copyOf(passwords);
     }
 
     private final Map<String, String> kafka;
@@ -220,16 +208,14 @@ public final class MonitorConfig {
             if (rf == 0) {
                 throw new IllegalArgumentException(topicKey(id, "replication.factor") + " must be >= 1 or -1 (broker default), got 0");
             }
-            Map<String, String> configs = new LinkedHashMap<>();
-            if (id == TopicId.DIRECTIONS) {
-                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-                configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(directionsMaxMessageBytes));
+            if (id.compacted()) {
+                t.put(id, TopicSettings.compacted(id, name, partitions, (short) rf, directionsMaxMessageBytes));
             } else {
-                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
                 long retention = parseLong(m, topicKey(id, "retention.ms"), -1, Long.MAX_VALUE);
-                configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention));
+                t.put(id, new TopicSettings(id, name, partitions, (short) rf, Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention))));
             }
-            t.put(id, new TopicSettings(id, name, partitions, (short) rf, configs));
         }
         this.topics = Collections.unmodifiableMap(t);
     }
@@ -249,12 +235,7 @@ public final class MonitorConfig {
      * {@value #CONFIG_FILE_ENV}, else none.
      */
     public static MonitorConfig fromSystem(Path file, Map<String, String> overrides) {
-        Map<String, String> env = System.getenv();
-        Path f = file;
-        if (f == null && env.get(CONFIG_FILE_ENV) != null && !env.get(CONFIG_FILE_ENV).isBlank()) {
-            f = Path.of(env.get(CONFIG_FILE_ENV));
-        }
-        return load(f, env, overrides);
+        return load(file, System.getenv(), overrides);
     }
 
     /**
@@ -267,11 +248,9 @@ public final class MonitorConfig {
      */
     public static MonitorConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
         Map<String, String> merged = new HashMap<>(defaultLayer());
-        if (file != null) {
-            merged.putAll(normalise(readFile(file), "file " + file));
-        }
-        merged.putAll(normalise(fromEnvironment(env), "environment"));
-        merged.putAll(normalise(overrides, "overrides"));
+        ServiceSettings settings = ServiceSettings.load(SERVICE, KNOWN_KEYS, KAFKA_NAMES, KAFKA_PREFIXES, file, env, overrides);
+        merged.putAll(settings.kafka());
+        settings.serviceValues().forEach((k, v) -> merged.put(KAFKA_ALIASES.getOrDefault(k, k), v));
         return new MonitorConfig(merged);
     }
 
@@ -282,12 +261,8 @@ public final class MonitorConfig {
 
     /** The environment variable that sets a monitor key, e.g. {@code REFUSAL_MONITOR_HTTP_PORT}. */
     public static String environmentName(String monitorKey) {
-        for (Map.Entry<String, String> e : MONITOR_ENV_NAMES.entrySet()) {
-            if (e.getValue().equals(monitorKey)) {
-                return e.getKey();
-            }
-        }
-        throw new IllegalArgumentException("unknown monitor key " + monitorKey);
+        if (!KNOWN_KEYS.contains(monitorKey)) throw new IllegalArgumentException("unknown monitor key " + monitorKey);
+        return ServiceSettings.environmentName(SERVICE, monitorKey);
     }
 
     /** The configuration key of one setting of a topic, e.g. {@code refusal.monitor.topic.directions.name}. */
@@ -433,18 +408,9 @@ public final class MonitorConfig {
 
     // ---- describing without secrets ----
 
-    /** True for settings whose value must never be logged. */
+    /** True for settings whose value must never be logged ({@link ServiceSettings#isSecret}). */
     public static boolean isSecret(String key) {
-        String k = key.toLowerCase(Locale.ROOT);
-        for (String prefix : KAFKA_PREFIXES) {
-            if (k.startsWith(prefix)) {
-                k = k.substring(prefix.length());
-                break;
-            }
-        }
-        return KAFKA_PASSWORD_NAMES.contains(k) || k.contains("password") || k.contains("secret")
-                || k.contains("jaas") || k.contains("credential") || k.contains("token")
-                || k.endsWith(".key") || k.contains("keystore.key");
+        return ServiceSettings.isSecret(key);
     }
 
     /** Every setting, one {@code key=value} per line, sorted, with secrets replaced by {@code [hidden]}. */
@@ -509,92 +475,16 @@ public final class MonitorConfig {
             d.put(topicKey(t, "name"), t.defaultName());
             d.put(topicKey(t, "partitions"), Integer.toString(t.defaultPartitions()));
             d.put(topicKey(t, "replication.factor"), "-1");
-            if (t != TopicId.DIRECTIONS) {
+            if (!t.compacted()) {
                 d.put(topicKey(t, "retention.ms"), Long.toString(DEFAULT_RETENTION_MS.get(t)));
             }
         }
         return d;
     }
 
-    /** Checks monitor keys and rewrites the monitor aliases of Kafka keys to the Kafka keys. */
-    private static Map<String, String> normalise(Map<String, String> layer, String source) {
-        Map<String, String> out = new HashMap<>();
-        List<String> unknown = new ArrayList<>();
-        layer.forEach((k, v) -> {
-            if (k == null || v == null) {
-                throw new IllegalArgumentException("null key or value in " + source + ": " + k);
-            }
-            String key = k.trim();
-            if (key.startsWith(PREFIX)) {
-                if (!KNOWN_KEYS.contains(key)) {
-                    unknown.add(key);
-                    return;
-                }
-                out.put(KAFKA_ALIASES.getOrDefault(key, key), v.trim());
-            } else {
-                out.put(key, v.trim());
-            }
-        });
-        if (!unknown.isEmpty()) {
-            Collections.sort(unknown);
-            throw new IllegalArgumentException("unknown monitor setting(s) in " + source + ": " + unknown
-                    + " (known: " + KNOWN_KEYS + ")");
-        }
-        return out;
-    }
 
-    private static Map<String, String> fromEnvironment(Map<String, String> env) {
-        Map<String, String> out = new HashMap<>();
-        List<String> unknown = new ArrayList<>();
-        env.forEach((name, value) -> {
-            if (name.startsWith(MONITOR_ENV_PREFIX)) {
-                if (name.equals(CONFIG_FILE_ENV)) {
-                    return;
-                }
-                String key = MONITOR_ENV_NAMES.get(name);
-                if (key == null) {
-                    unknown.add(name);
-                } else {
-                    out.put(key, value);
-                }
-            } else if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length()) {
-                String key = name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-                if (isKafkaKey(key)) {
-                    out.put(key, value);
-                }
-            }
-        });
-        if (!unknown.isEmpty()) {
-            Collections.sort(unknown);
-            throw new IllegalArgumentException("unknown environment variable(s) " + unknown + "; known: "
-                    + new TreeMap<>(MONITOR_ENV_NAMES).keySet() + " and " + CONFIG_FILE_ENV);
-        }
-        return out;
-    }
 
-    private static boolean isKafkaKey(String key) {
-        if (KAFKA_NAMES.contains(key)) {
-            return true;
-        }
-        for (String prefix : KAFKA_PREFIXES) {
-            if (key.startsWith(prefix) && key.length() > prefix.length()) {
-                return true;
-            }
-        }
-        return false;
-    }
 
-    private static Map<String, String> readFile(Path file) {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(r);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
-        }
-        Map<String, String> out = new HashMap<>();
-        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
-        return out;
-    }
 
     private static String parseGuarantee(String value) {
         String v = value == null ? "" : value.trim();

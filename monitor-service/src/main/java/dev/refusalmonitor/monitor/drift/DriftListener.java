@@ -5,7 +5,7 @@ import dev.refusalmonitor.math.drift.DriftReport;
 import dev.refusalmonitor.math.drift.DriftTracker;
 import dev.refusalmonitor.math.drift.SliceKey;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
+import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.monitor.metrics.MetricNames;
 import dev.refusalmonitor.monitor.metrics.TagAllowlist;
 import dev.refusalmonitor.monitor.stream.ScoreListener;

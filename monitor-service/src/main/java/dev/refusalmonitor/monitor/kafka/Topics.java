@@ -3,7 +3,7 @@ package dev.refusalmonitor.monitor.kafka;
 import java.util.Objects;
 
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
+import dev.refusalmonitor.contract.TopicId;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -21,6 +21,7 @@ public record Topics(
         Topic<String, byte[]> hiddenStatesDlq,
         Topic<String, byte[]> hiddenStatesRetry,
         Topic<String, byte[]> directions,
+        Topic<String, byte[]> directionsHistory,
         Topic<String, byte[]> trainingSamples,
         Topic<String, byte[]> drift) {
 
@@ -33,6 +34,7 @@ public record Topics(
         Objects.requireNonNull(hiddenStatesDlq);
         Objects.requireNonNull(hiddenStatesRetry);
         Objects.requireNonNull(directions);
+        Objects.requireNonNull(directionsHistory);
         Objects.requireNonNull(trainingSamples);
         Objects.requireNonNull(drift);
     }
@@ -45,6 +47,7 @@ public record Topics(
                 bytes(config, TopicId.HIDDEN_STATES_DLQ),
                 bytes(config, TopicId.HIDDEN_STATES_RETRY),
                 bytes(config, TopicId.DIRECTIONS),
+                bytes(config, TopicId.DIRECTIONS_HISTORY),
                 bytes(config, TopicId.TRAINING_SAMPLES),
                 bytes(config, TopicId.DRIFT));
     }
@@ -57,6 +60,7 @@ public record Topics(
             case HIDDEN_STATES_DLQ -> hiddenStatesDlq;
             case HIDDEN_STATES_RETRY -> hiddenStatesRetry;
             case DIRECTIONS -> directions;
+            case DIRECTIONS_HISTORY -> directionsHistory;
             case TRAINING_SAMPLES -> trainingSamples;
             case DRIFT -> drift;
         };

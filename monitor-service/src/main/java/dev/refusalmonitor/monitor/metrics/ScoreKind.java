@@ -2,7 +2,7 @@ package dev.refusalmonitor.monitor.metrics;
 
 /**
  * The scores whose distributions are exported, with histogram upper bounds suited to each range.
- * Tag values match DESIGN.md's JSON field names.
+ * Tag values match the JSON field names of docs/DESIGN.md.
  */
 public enum ScoreKind {
     /** Probe probability of the harmful/refused class, in [0, 1]: steps of 0.05. */

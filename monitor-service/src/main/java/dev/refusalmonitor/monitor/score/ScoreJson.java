@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.Writer;
 
 /**
- * Writes {@link Scores} as one JSON object per line with the field names DESIGN.md "Command lines" fixes for
+ * Writes {@link Scores} as one JSON object per line with the field names docs/DESIGN.md "Command lines" fixes for
  * {@code monitor-service score}. Doubles are written with full precision so the offline and stream paths can be
  * compared exactly.
  */

@@ -1,6 +1,6 @@
 package dev.refusalmonitor.monitor.stream;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.score.DirectionSetScorer;
 import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
 import dev.refusalmonitor.monitor.metrics.DirectionsRejectReason;

@@ -1,6 +1,6 @@
 package dev.refusalmonitor.monitor.stream;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.score.DirectionSetScorer;
 
 import java.time.Instant;

@@ -1,14 +1,24 @@
 package dev.refusalmonitor.monitor.cli;
 
+import dev.refusalmonitor.cli.testing.CliRun;
 import org.junit.jupiter.api.Test;
 
-import static dev.refusalmonitor.monitor.cli.ScoreHarness.monitorService;
-import static dev.refusalmonitor.monitor.cli.ScoreHarness.ok;
-import static dev.refusalmonitor.monitor.cli.ScoreHarness.usage;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code --help} of {@code monitor-service} and {@code score}; bad usage exits 2. */
 class MonitorServiceHelpTest {
+
+    private static CliRun monitorService(Object... args) {
+        return CliRun.run(MonitorServiceCli::commandLine, args);
+    }
+
+    private static CliRun ok(CliRun r) {
+        return r.ok();
+    }
+
+    private static CliRun usage(CliRun r, Object... fragments) {
+        return r.usage(fragments);
+    }
 
     private static void assertLists(String text, String... items) {
         for (String f : items) assertTrue(text.contains(f), () -> "help lacks " + f + ":\n" + text);
@@ -22,7 +32,7 @@ class MonitorServiceHelpTest {
 
     @Test
     void scoreHelpListsTheDesignFlags() {
-        ScoreHarness.Run r = ok(monitorService("score", "--help"));
+        CliRun r = ok(monitorService("score", "--help"));
         assertLists(r.out(), "Usage: monitor-service score", "--directions", "--input", "--out", "--exact", "--layers",
                 "--axis-layers");
         assertLists(ok(monitorService("help", "score")).out(), "--directions", "--exact");

@@ -1,5 +1,9 @@
 package dev.refusalmonitor.monitor.config;
 
+import dev.refusalmonitor.contract.TopicSettings;
+
+import dev.refusalmonitor.contract.TopicId;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -6,13 +6,13 @@ import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.math.fit.DirectionFitter;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
-import dev.refusalmonitor.monitor.demo.SyntheticTraffic;
+import dev.refusalmonitor.contract.TopicId;
+import dev.refusalmonitor.math.synthetic.PlantedTruthTraffic;
 import dev.refusalmonitor.monitor.metrics.MetricNames;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
 import dev.refusalmonitor.schemas.HiddenStateBuilder;
-import dev.refusalmonitor.trainer.publish.DirectionPublisher;
+import dev.refusalmonitor.schemas.kafka.DirectionPublisher;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -72,7 +72,7 @@ class PrometheusDriftEndToEndIntegrationTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void shouldRaiseTheDriftAlertOnlyAfterTheShiftAndServeEveryDashboardPanel() throws Exception {
         Path prometheusBinary = PromtoolRulesTest.binary("prometheus");
-        SyntheticTraffic traffic = new SyntheticTraffic(MODEL, 64, 2, 42);
+        PlantedTruthTraffic traffic = new PlantedTruthTraffic(MODEL, 64, 2, 42);
         try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.startDefault()) {
             Map<String, String> s = new HashMap<>();
             s.put("bootstrap.servers", cluster.bootstrapServers());
@@ -149,7 +149,7 @@ class PrometheusDriftEndToEndIntegrationTest {
         }
     }
 
-    private static void send(KafkaProducer<String, byte[]> producer, String topic, SyntheticTraffic traffic,
+    private static void send(KafkaProducer<String, byte[]> producer, String topic, PlantedTruthTraffic traffic,
                              SplittableRandom rnd, int first, int n, double harmfulShare) throws Exception {
         int[] layers = traffic.layers();
         for (int i = first; i < first + n; i++) {

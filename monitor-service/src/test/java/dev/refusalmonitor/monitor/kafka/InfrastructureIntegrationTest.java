@@ -1,5 +1,7 @@
 package dev.refusalmonitor.monitor.kafka;
 
+import dev.refusalmonitor.schemas.kafka.TopicProvisioner;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,8 +14,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
-import dev.refusalmonitor.monitor.config.TopicSettings;
+import dev.refusalmonitor.contract.TopicId;
+import dev.refusalmonitor.contract.TopicSettings;
 import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import dev.refusalmonitor.monitor.metrics.MonitorMetrics;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;

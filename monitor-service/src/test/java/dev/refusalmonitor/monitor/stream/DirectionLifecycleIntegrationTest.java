@@ -1,10 +1,10 @@
 package dev.refusalmonitor.monitor.stream;
 
 import com.google.protobuf.ByteString;
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
+import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.monitor.kafka.Topics;
 import dev.refusalmonitor.monitor.metrics.DirectionsRejectReason;
 import dev.refusalmonitor.monitor.metrics.MetricNames;

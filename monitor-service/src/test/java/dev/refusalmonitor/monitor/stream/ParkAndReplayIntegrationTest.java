@@ -3,7 +3,7 @@ package dev.refusalmonitor.monitor.stream;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.cli.MonitorServiceCli;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
+import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.monitor.testing.BrokerTestBase;
 import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
 import dev.refusalmonitor.monitor.testing.ScoringFixtures;

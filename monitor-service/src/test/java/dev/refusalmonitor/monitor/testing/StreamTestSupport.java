@@ -1,7 +1,7 @@
 package dev.refusalmonitor.monitor.testing;
 
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
+import dev.refusalmonitor.contract.TopicId;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

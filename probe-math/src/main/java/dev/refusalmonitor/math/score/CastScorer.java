@@ -1,7 +1,7 @@
 package dev.refusalmonitor.math.score;
 
 import dev.refusalmonitor.math.FloatKernels;
-import dev.refusalmonitor.math.directions.CastParams;
+import dev.refusalmonitor.contract.directions.CastParams;
 
 /**
  * CAST condition similarity (DESIGN score 5, seeds §8.7): s(x) = cos(x, tanh(P x)) with P = c cᵀ / (cᵀ c).

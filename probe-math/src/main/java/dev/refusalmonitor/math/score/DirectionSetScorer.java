@@ -1,8 +1,8 @@
 package dev.refusalmonitor.math.score;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
-import dev.refusalmonitor.math.directions.LayerDirections;
-import dev.refusalmonitor.math.directions.Standardisation;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.LayerDirections;
+import dev.refusalmonitor.contract.directions.Standardisation;
 
 import java.util.Arrays;
 import java.util.TreeSet;

@@ -2,7 +2,7 @@ package dev.refusalmonitor.math.score;
 
 import dev.refusalmonitor.math.CompactRows;
 import dev.refusalmonitor.math.FloatKernels;
-import dev.refusalmonitor.math.directions.MahalanobisParams;
+import dev.refusalmonitor.contract.directions.MahalanobisParams;
 
 import java.util.Arrays;
 

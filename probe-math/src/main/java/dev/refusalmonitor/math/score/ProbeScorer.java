@@ -1,7 +1,7 @@
 package dev.refusalmonitor.math.score;
 
 import dev.refusalmonitor.math.FloatKernels;
-import dev.refusalmonitor.math.directions.LogisticProbeParams;
+import dev.refusalmonitor.contract.directions.LogisticProbeParams;
 
 /**
  * Scores DESIGN score 3, the probe probability p(H) = sigmoid(v · ((x − μ)/σ) + b).

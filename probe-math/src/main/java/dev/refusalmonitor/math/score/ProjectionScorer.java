@@ -1,7 +1,7 @@
 package dev.refusalmonitor.math.score;
 
 import dev.refusalmonitor.math.FloatKernels;
-import dev.refusalmonitor.math.directions.Standardisation;
+import dev.refusalmonitor.contract.directions.Standardisation;
 
 /**
  * A projection score x·u on a unit direction u, and the same standardised by the training projections: the DIM score

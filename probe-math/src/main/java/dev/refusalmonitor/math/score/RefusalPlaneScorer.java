@@ -1,8 +1,8 @@
 package dev.refusalmonitor.math.score;
 
 import dev.refusalmonitor.math.FloatKernels;
-import dev.refusalmonitor.math.directions.RefusalPlaneParams;
-import dev.refusalmonitor.math.directions.Sector;
+import dev.refusalmonitor.contract.directions.RefusalPlaneParams;
+import dev.refusalmonitor.contract.directions.Sector;
 
 /**
  * Refusal-plane angle and sector (DESIGN score 6): θ(x) = atan2((x − m)·b₂, (x − m)·b₁) in degrees, in

@@ -1,6 +1,6 @@
 package dev.refusalmonitor.math.score;
 
-import dev.refusalmonitor.math.directions.LogisticProbeParams;
+import dev.refusalmonitor.contract.directions.LogisticProbeParams;
 import dev.refusalmonitor.math.testing.Tolerances;
 import org.junit.jupiter.api.Test;
 

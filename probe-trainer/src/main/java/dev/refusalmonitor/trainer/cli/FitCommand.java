@@ -1,9 +1,15 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.cli.ActivationInputOptions;
+
+import dev.refusalmonitor.cli.CliException;
+
+import dev.refusalmonitor.cli.ExitCodes;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.refusalmonitor.activations.ActivationSet;
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.fit.DirectionFitter;
 import dev.refusalmonitor.math.fit.FitReport;
 import dev.refusalmonitor.math.fit.LabelledLayers;
@@ -49,7 +55,7 @@ public final class FitCommand implements Callable<Integer> {
     Path holdoutHarmless;
 
     @Mixin
-    InputOptions input;
+    ActivationInputOptions input;
 
     @Option(names = "--out", defaultValue = ".", paramLabel = "DIR", description = "Output directory (default: current directory).")
     Path out;

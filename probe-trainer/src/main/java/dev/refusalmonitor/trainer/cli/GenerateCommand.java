@@ -1,5 +1,9 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.cli.CliException;
+
+import dev.refusalmonitor.cli.ExitCodes;
+
 import dev.refusalmonitor.activations.NpyArray;
 import dev.refusalmonitor.activations.NpyDType;
 import dev.refusalmonitor.activations.NpyWriter;

@@ -1,7 +1,9 @@
 package dev.refusalmonitor.trainer.cli;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
-import dev.refusalmonitor.math.directions.LayerDirections;
+import dev.refusalmonitor.cli.ExitCodes;
+
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.LayerDirections;
 import dev.refusalmonitor.trainer.publish.DirectionsCatalog;
 import dev.refusalmonitor.trainer.publish.PublishedSet;
 import picocli.CommandLine.Command;

@@ -1,5 +1,8 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.activations.ActivationFileException;
+import dev.refusalmonitor.cli.ServiceCommandLine;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,6 +14,8 @@ import java.io.PrintWriter;
         subcommands = {FitCommand.class, GenerateCommand.class, RunCommand.class, ListCommand.class, ShowCommand.class,
                 RollbackCommand.class, PublishCommand.class, CommandLine.HelpCommand.class})
 public final class ProbeTrainerCli implements Runnable {
+    /** The service name of the settings convention: keys refusal.trainer.*, environment REFUSAL_TRAINER_*. */
+    public static final String SERVICE = "trainer";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -25,11 +30,9 @@ public final class ProbeTrainerCli implements Runnable {
         return commandLine(out, err, System.getenv());
     }
 
-    /** As above, with option defaults from {@code env} (PROBE_TRAINER_*, PROBE_TRAINER_CONFIG_FILE). */
+    /** As above, with settings from {@code env} (REFUSAL_TRAINER_*, KAFKA_*, REFUSAL_TRAINER_CONFIG_FILE). */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, java.util.Map<String, String> env) {
-        CommandLine cl = new CommandLine(new ProbeTrainerCli());
-        cl.setDefaultValueProvider(new TrainerDefaults(env));
-        return CommandLines.configure(cl, out, err);
+        return ServiceCommandLine.create(new ProbeTrainerCli(), SERVICE, env, out, err, ActivationFileException.class);
     }
 
     public static void main(String[] args) {

@@ -1,6 +1,12 @@
 package dev.refusalmonitor.trainer.cli;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.cli.CliException;
+
+import dev.refusalmonitor.cli.ExitCodes;
+
+import dev.refusalmonitor.contract.SizeLimits;
+
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException;
 import dev.refusalmonitor.trainer.publish.SetTooLargeException;
@@ -29,7 +35,7 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = "--directions", required = true, paramLabel = "FILE", description = "A sealed set (fit's directions.pb).")
     Path directions;
 
-    @Option(names = "--max-set-bytes", defaultValue = "" + VersionedPublisher.DEFAULT_MAX_SET_BYTES,
+    @Option(names = "--max-set-bytes", defaultValue = "" + SizeLimits.DEFAULT_MAX_SET_BYTES,
             description = "Refuse a set larger than this (default: ${DEFAULT-VALUE}).")
     long maxSetBytes;
 
@@ -42,7 +48,7 @@ public final class PublishCommand implements Callable<Integer> {
             throw CliException.usage(directions + " is not a valid direction set: " + e.getMessage());
         }
         VersionedPublisher.ensureTopics(kafka.clientProperties(), kafka.directionsTopic, kafka.historyTopic,
-                (int) Math.max(64L * 1024 * 1024, Math.min(Integer.MAX_VALUE, maxSetBytes + (1 << 20))), kafka.timeout);
+                maxSetBytes, kafka.timeout);
         try (VersionedPublisher p = new VersionedPublisher(kafka.clientProperties(), kafka.directionsTopic,
                 kafka.historyTopic, maxSetBytes, kafka.timeout)) {
             VersionedPublisher.Published out = p.publish(set.modelId(), v -> set.withVersion(v, System.currentTimeMillis()));

@@ -1,5 +1,11 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.cli.CliException;
+
+import dev.refusalmonitor.cli.ExitCodes;
+
+import dev.refusalmonitor.contract.SizeLimits;
+
 import dev.refusalmonitor.trainer.publish.VersionedPublisher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,7 +33,7 @@ public final class RollbackCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "VERSION", description = "The earlier version to bring back.")
     long to;
 
-    @Option(names = "--max-set-bytes", defaultValue = "" + VersionedPublisher.DEFAULT_MAX_SET_BYTES,
+    @Option(names = "--max-set-bytes", defaultValue = "" + SizeLimits.DEFAULT_MAX_SET_BYTES,
             description = "Refuse a set larger than this (default: ${DEFAULT-VALUE}).")
     long maxSetBytes;
 

@@ -1,5 +1,17 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.cli.ActivationInputOptions;
+
+import dev.refusalmonitor.cli.DurationConverter;
+
+import dev.refusalmonitor.cli.CliException;
+
+import dev.refusalmonitor.cli.ExitCodes;
+
+import dev.refusalmonitor.contract.TopicNames;
+
+import dev.refusalmonitor.contract.SizeLimits;
+
 import dev.refusalmonitor.activations.ActivationSet;
 import dev.refusalmonitor.schemas.DecodedHiddenState;
 import dev.refusalmonitor.schemas.v1.HarmLabel;
@@ -22,8 +34,9 @@ import java.util.concurrent.Callable;
 /** {@code probe-trainer run}: the service that keeps direction sets fresh from labelled traffic. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Consume labelled samples, keep a reservoir per model and class, refit, gate and publish new versions (until stopped).",
-        footer = {"", "Settings: flag > environment (PROBE_TRAINER_<OPTION>, e.g. PROBE_TRAINER_MIN_AUC) > file named by",
-                "PROBE_TRAINER_CONFIG_FILE (keys = option names, e.g. min-auc=0.8; kafka.* keys are Kafka client settings) > default."})
+        footer = {"", "Settings: flag > --set > environment > --config file (or the file named by REFUSAL_TRAINER_CONFIG_FILE) > default.",
+                "Every option --NAME is also the setting refusal.trainer.NAME (environment REFUSAL_TRAINER_NAME, e.g.",
+                "REFUSAL_TRAINER_MIN_AUC=0.8); every other key is a Kafka client setting (KAFKA_SECURITY_PROTOCOL, --set sasl.mechanism=...)."})
 public final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -32,7 +45,7 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
-    @Option(names = "--samples-topic", defaultValue = TrainerSettings.DEFAULT_SAMPLES_TOPIC, paramLabel = "TOPIC",
+    @Option(names = "--samples-topic", defaultValue = TopicNames.TRAINING_SAMPLES, paramLabel = "TOPIC",
             description = "Labelled HiddenState records (default: ${DEFAULT-VALUE}).")
     String samplesTopic;
 
@@ -79,7 +92,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--low-rank-k", defaultValue = "64", description = "Eigenvectors of the low-rank Mahalanobis path (default: ${DEFAULT-VALUE}).")
     int lowRankK;
 
-    @Option(names = "--max-set-bytes", defaultValue = "" + VersionedPublisher.DEFAULT_MAX_SET_BYTES,
+    @Option(names = "--max-set-bytes", defaultValue = "" + SizeLimits.DEFAULT_MAX_SET_BYTES,
             description = "Refuse to publish a sealed set larger than this (default: ${DEFAULT-VALUE}, under the topic's 64 MiB).")
     long maxSetBytes;
 
@@ -89,8 +102,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--report-dir", defaultValue = "trainer-reports", paramLabel = "DIR", description = "Where each refit's report JSON goes (default: ${DEFAULT-VALUE}).")
     Path reportDir;
 
-    @Option(names = "--http-port", defaultValue = "8081", description = "Port of /metrics and /healthz on 127.0.0.1; 0 = any, -1 = none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--http-port", defaultValue = "8081", description = "Port of /metrics and /healthz; 0 = any, -1 = none (default: ${DEFAULT-VALUE}).")
     int httpPort;
+
+    @Option(names = "--http-bind-address", defaultValue = TrainerSettings.DEFAULT_HTTP_BIND_ADDRESS, paramLabel = "ADDRESS",
+            description = "Address of the HTTP server; 0.0.0.0 to be scraped from other hosts (default: ${DEFAULT-VALUE}).")
+    String httpBindAddress;
 
     @Option(names = "--harmful", paramLabel = "FILE", description = "Also seed the reservoir with these harmful rows (.npy, .safetensors, vLLM dir); needs --model-id.")
     Path harmful;
@@ -100,7 +117,7 @@ public final class RunCommand implements Callable<Integer> {
 
     /** --layers (also the reservoirs' layer set; default: each model's first sample's layers), and how files are read. */
     @Mixin
-    InputOptions input;
+    ActivationInputOptions input;
 
     @Override
     public Integer call() throws Exception {
@@ -111,7 +128,7 @@ public final class RunCommand implements Callable<Integer> {
             settings = new TrainerSettings(kafka.clientProperties(), samplesTopic, kafka.directionsTopic, kafka.historyTopic,
                     groupId, modelId, input.layers == null ? null : input.layers.stream().mapToInt(Integer::intValue).toArray(),
                     reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                    holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, !noReplay, reportDir, httpPort, kafka.timeout);
+                    holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, !noReplay, reportDir, httpPort, httpBindAddress, kafka.timeout);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }

@@ -1,6 +1,6 @@
 package dev.refusalmonitor.trainer.publish;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 
 /**
  * A direction set as read from a topic.

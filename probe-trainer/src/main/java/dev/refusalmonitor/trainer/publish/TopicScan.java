@@ -1,5 +1,9 @@
 package dev.refusalmonitor.trainer.publish;
 
+import dev.refusalmonitor.contract.SizeLimits;
+
+import dev.refusalmonitor.schemas.kafka.DirectionPublisher;
+
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,8 +42,8 @@ public final class TopicScan {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // A set may be tens of MiB: let one fetch carry it.
-        p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(DirectionPublisher.DEFAULT_MAX_REQUEST_BYTES + (1 << 20)));
-        p.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(DirectionPublisher.DEFAULT_MAX_REQUEST_BYTES + (1 << 20)));
+        p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(SizeLimits.DIRECTIONS_MAX_MESSAGE_BYTES + SizeLimits.BATCH_OVERHEAD_BYTES));
+        p.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(SizeLimits.DIRECTIONS_MAX_MESSAGE_BYTES + SizeLimits.BATCH_OVERHEAD_BYTES));
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = c.partitionsFor(topic, timeout);

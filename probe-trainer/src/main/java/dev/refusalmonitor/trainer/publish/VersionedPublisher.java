@@ -1,7 +1,13 @@
 package dev.refusalmonitor.trainer.publish;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
-import dev.refusalmonitor.math.directions.LayerDirections;
+import dev.refusalmonitor.contract.SizeLimits;
+import dev.refusalmonitor.contract.TopicId;
+import dev.refusalmonitor.contract.TopicSettings;
+import dev.refusalmonitor.schemas.kafka.TopicProvisioner;
+import dev.refusalmonitor.schemas.kafka.DirectionPublisher;
+
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.LayerDirections;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException;
 import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
@@ -39,14 +45,12 @@ import java.util.function.LongFunction;
  * are not supported (run one trainer per model); the re-read of the topics before each publish narrows the window.
  *
  * <p><b>Size.</b> One set is one record, never chunked: the monitor creates the directions topic with
- * {@code max.message.bytes} = 64 MiB and the producer's {@code max.request.size} is raised to match. A sealed set
+ * {@code max.message.bytes} of {@link SizeLimits} and the producer's {@code max.request.size} is raised to match. A sealed set
  * above {@code maxSetBytes} is refused here with {@link SetTooLargeException} (the exact whitening factor at
  * d = 4096 is ~33.6 MB per layer) instead of failing at the broker.
  */
 public final class VersionedPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VersionedPublisher.class);
-    /** Default --max-set-bytes: the monitor's directions max.message.bytes less 1 MiB for the batch overhead. */
-    public static final long DEFAULT_MAX_SET_BYTES = 63L * 1024 * 1024;
 
     private final Properties clientProperties;
     private final String directionsTopic;
@@ -69,38 +73,24 @@ public final class VersionedPublisher implements AutoCloseable {
         Properties p = new Properties();
         p.putAll(clientProperties);
         // Room for the largest allowed set plus the record batch around it.
-        p.putIfAbsent("max.request.size", Long.toString(Math.max(DirectionPublisher.DEFAULT_MAX_REQUEST_BYTES, maxSetBytes + (1 << 20))));
+        p.putIfAbsent("max.request.size", Integer.toString(SizeLimits.directionsMessageBytes(maxSetBytes)));
         this.producer = new DirectionPublisher(p, directionsTopic, timeout);
     }
 
     /**
-     * Creates the directions topic (compacted) and the history topic (compacted by {@code model:version}, so every
-     * version is kept) when missing, both with {@code max.message.bytes} = {@code maxMessageBytes}. Existing
-     * topics are left as they are.
+     * Creates the directions topic and the history topic (compacted by {@code model:version}, so every version is kept)
+     * when missing, both taking sets of up to {@code maxSetBytes} ({@link SizeLimits}). Existing topics are left as
+     * they are, with a warning when their settings differ.
      */
     public static void ensureTopics(Properties clientProperties, String directionsTopic, String historyTopic,
-                                    int maxMessageBytes, Duration timeout) {
+                                    long maxSetBytes, Duration timeout) {
+        int messageBytes = SizeLimits.directionsMessageBytes(maxSetBytes);
+        List<TopicSettings> topics = new ArrayList<>();
+        topics.add(TopicSettings.compacted(TopicId.DIRECTIONS, directionsTopic, 1, (short) -1, messageBytes));
+        if (historyTopic != null)
+            topics.add(TopicSettings.compacted(TopicId.DIRECTIONS_HISTORY, historyTopic, 1, (short) -1, messageBytes));
         try (Admin admin = Admin.create(clientProperties)) {
-            List<NewTopic> topics = new ArrayList<>();
-            Map<String, String> cfg = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes));
-            topics.add(new NewTopic(directionsTopic, Optional.of(1), Optional.empty()).configs(cfg));
-            if (historyTopic != null)
-                topics.add(new NewTopic(historyTopic, Optional.of(1), Optional.empty()).configs(cfg));
-            for (var e : admin.createTopics(topics).values().entrySet()) {
-                try {
-                    e.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                    LOG.info("created topic {}", e.getKey());
-                } catch (ExecutionException ex) {
-                    if (!(ex.getCause() instanceof TopicExistsException))
-                        throw new IllegalStateException("could not create topic " + e.getKey() + ": " + ex.getCause().getMessage(), ex.getCause());
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topics", e);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("could not create topics " + directionsTopic + ", " + historyTopic + " within " + timeout, e);
+            new TopicProvisioner(admin, timeout).provision(topics);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.refusalmonitor.trainer.service;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.fit.FitReport;
 import dev.refusalmonitor.math.fit.DirectionFitter;
 import dev.refusalmonitor.math.fit.LabelledLayers;

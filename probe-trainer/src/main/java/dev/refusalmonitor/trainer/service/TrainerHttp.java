@@ -17,8 +17,8 @@ public final class TrainerHttp implements AutoCloseable {
     private final HttpServer server;
 
     /** @param port 0 = any free port */
-    public TrainerHttp(int port, Supplier<String> scrape, BooleanSupplier healthy) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+    public TrainerHttp(String bindAddress, int port, Supplier<String> scrape, BooleanSupplier healthy) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 0);
         server.createContext("/metrics", ex -> reply(ex, 200, "text/plain; version=0.0.4; charset=utf-8", scrape.get()));
         server.createContext("/healthz", ex -> {
             boolean ok = healthy.getAsBoolean();

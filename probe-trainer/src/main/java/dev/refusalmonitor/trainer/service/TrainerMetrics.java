@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code refusal_trainer_directions_version{model}}. Tag values come from fixed sets, except {@code model}, which is
  * bounded by the models trained (use --model-id to train one).
  */
-public final class TrainerMetrics {
+public final class TrainerMetrics implements MeterBinder {
     public static final String SAMPLES = "refusal.trainer.samples";
     public static final String GATE_FAILURES = "refusal.trainer.gate.failures";
     public static final String REFITS = "refusal.trainer.refits";
@@ -30,10 +31,16 @@ public final class TrainerMetrics {
     public static final String RESERVOIR_CAPACITY = "refusal.trainer.reservoir.capacity";
     public static final String DIRECTIONS_VERSION = "refusal.trainer.directions.version";
 
-    private final MeterRegistry registry;
+    private MeterRegistry registry;
     private final Map<String, AtomicLong> versions = new ConcurrentHashMap<>();
 
-    public TrainerMetrics(MeterRegistry registry) {
+    /**
+     * Remembers the registry; the meters are registered as samples, refits and reservoirs appear (their tags are
+     * only known then). Call once, before recording.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        if (this.registry != null) throw new IllegalStateException("already bound");
         this.registry = registry;
     }
 

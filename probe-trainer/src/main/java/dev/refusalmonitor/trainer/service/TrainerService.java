@@ -1,6 +1,6 @@
 package dev.refusalmonitor.trainer.service;
 
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.fit.DirectionFitter;
 import dev.refusalmonitor.math.fit.LabelledLayers;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException;
@@ -67,7 +67,7 @@ public final class TrainerService implements AutoCloseable {
 
     private final TrainerSettings settings;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final TrainerMetrics metrics = new TrainerMetrics(registry);
+    private final TrainerMetrics metrics = new TrainerMetrics();
     private final SampleIntake intake;
     private final VersionedPublisher publisher;
     private final QualityGate gate;
@@ -87,6 +87,7 @@ public final class TrainerService implements AutoCloseable {
 
     public TrainerService(TrainerSettings settings) {
         this.settings = settings;
+        metrics.bindTo(registry);
         this.intake = new SampleIntake(settings.modelFilter(), settings.layers(), settings.reservoirSize(), settings.seed(),
                 r -> {
                     metrics.reservoir(r);
@@ -106,17 +107,16 @@ public final class TrainerService implements AutoCloseable {
     public synchronized void start() throws IOException {
         if (started) throw new IllegalStateException("already started");
         started = true;
-        int maxMessage = (int) Math.min(Integer.MAX_VALUE, Math.max(64L * 1024 * 1024, settings.maxSetBytes() + (1 << 20)));
         VersionedPublisher.ensureTopics(settings.clientProperties(), settings.directionsTopic(), settings.historyTopic(),
-                maxMessage, settings.timeout());
+                settings.maxSetBytes(), settings.timeout());
         for (PublishedSet p : DirectionsCatalog.inForce(settings.clientProperties(), settings.directionsTopic(), settings.timeout()).values()) {
             inForce.put(p.set().modelId(), p.set());
             metrics.version(p.set().modelId(), p.set().version());
             LOG.info("in force: model '{}' version {}", p.set().modelId(), p.set().version());
         }
         if (settings.httpPort() >= 0) {
-            http = new TrainerHttp(settings.httpPort(), registry::scrape, this::healthy);
-            LOG.info("metrics and health on http://127.0.0.1:{}/metrics, /healthz", http.port());
+            http = new TrainerHttp(settings.httpBindAddress(), settings.httpPort(), registry::scrape, this::healthy);
+            LOG.info("probe-trainer started, listening on http://{}:{} (/metrics, /healthz)", settings.httpBindAddress(), http.port());
         }
         running = true;
         consumer = new KafkaConsumer<>(consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());

@@ -1,5 +1,9 @@
 package dev.refusalmonitor.trainer.service;
 
+import dev.refusalmonitor.contract.TopicNames;
+
+import dev.refusalmonitor.contract.SizeLimits;
+
 import dev.refusalmonitor.math.fit.LogisticProbeFit;
 import dev.refusalmonitor.math.fit.MahalanobisFit;
 import dev.refusalmonitor.trainer.publish.VersionedPublisher;
@@ -22,18 +26,18 @@ import java.util.Properties;
  * @param maxRegression largest allowed drop of held-out AUC against the version in force, on the same rows
  * @param replayOnStart rebuild the reservoirs from the start of the samples topic (retention window) at start
  * @param reportDir where the trainer writes each refit's report JSON, or null for none
- * @param httpPort port of /metrics and /healthz on 127.0.0.1 (0 = any free port, -1 = no HTTP server)
+ * @param httpPort port of /metrics and /healthz (0 = any free port, -1 = no HTTP server)
+ * @param httpBindAddress address the HTTP server binds to (127.0.0.1 by default; 0.0.0.0 in a container)
  */
 public record TrainerSettings(Properties clientProperties, String samplesTopic, String directionsTopic, String historyTopic,
                               String groupId, String modelFilter, int[] layers, int reservoirSize, long refitAfter,
                               Duration refitInterval, double minAuc, double minSelectivity, double maxRegression,
                               int minPerClass, double holdoutFraction, long seed, int exactMaxDim, int lowRankK,
-                              long maxSetBytes, boolean replayOnStart, Path reportDir, int httpPort, Duration timeout) {
+                              long maxSetBytes, boolean replayOnStart, Path reportDir, int httpPort, String httpBindAddress,
+                              Duration timeout) {
 
-    public static final String DEFAULT_SAMPLES_TOPIC = "training-samples";
-    public static final String DEFAULT_DIRECTIONS_TOPIC = "directions";
-    public static final String DEFAULT_HISTORY_TOPIC = "directions.history";
     public static final String DEFAULT_GROUP_ID = "probe-trainer";
+    public static final String DEFAULT_HTTP_BIND_ADDRESS = "127.0.0.1";
     public static final int DEFAULT_RESERVOIR_SIZE = 4000;
 
     public TrainerSettings {
@@ -55,10 +59,10 @@ public record TrainerSettings(Properties clientProperties, String samplesTopic, 
     public static TrainerSettings defaults(String bootstrapServers) {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrapServers);
-        return new TrainerSettings(p, DEFAULT_SAMPLES_TOPIC, DEFAULT_DIRECTIONS_TOPIC, DEFAULT_HISTORY_TOPIC,
+        return new TrainerSettings(p, TopicNames.TRAINING_SAMPLES, TopicNames.DIRECTIONS, TopicNames.DIRECTIONS_HISTORY,
                 DEFAULT_GROUP_ID, null, null, DEFAULT_RESERVOIR_SIZE, 1000, Duration.ofMinutes(30), 0.7, 0.05, 0.02,
                 10, 0.25, 7, MahalanobisFit.DEFAULT_EXACT_MAX_D, MahalanobisFit.DEFAULT_LOW_RANK_K,
-                VersionedPublisher.DEFAULT_MAX_SET_BYTES, true, null, 0, Duration.ofSeconds(60));
+                SizeLimits.DEFAULT_MAX_SET_BYTES, true, null, 0, DEFAULT_HTTP_BIND_ADDRESS, Duration.ofSeconds(60));
     }
 
     public LogisticProbeFit.Options probeOptions() {
@@ -68,24 +72,24 @@ public record TrainerSettings(Properties clientProperties, String samplesTopic, 
     public TrainerSettings withGate(double minAuc, double minSelectivity, double maxRegression) {
         return new TrainerSettings(clientProperties, samplesTopic, directionsTopic, historyTopic, groupId, modelFilter, layers,
                 reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, timeout);
+                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout);
     }
 
     public TrainerSettings withTopics(String samples, String directions, String history, String group) {
         return new TrainerSettings(clientProperties, samples, directions, history, group, modelFilter, layers,
                 reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, timeout);
+                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout);
     }
 
     public TrainerSettings withRefit(int reservoirSize, long refitAfter, Duration refitInterval) {
         return new TrainerSettings(clientProperties, samplesTopic, directionsTopic, historyTopic, groupId, modelFilter, layers,
                 reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, timeout);
+                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout);
     }
 
     public TrainerSettings withOutput(Path reportDir, int httpPort, long maxSetBytes) {
         return new TrainerSettings(clientProperties, samplesTopic, directionsTopic, historyTopic, groupId, modelFilter, layers,
                 reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, timeout);
+                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout);
     }
 }

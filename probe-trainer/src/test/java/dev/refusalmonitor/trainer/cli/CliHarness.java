@@ -1,5 +1,7 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.cli.ExitCodes;
+
 import dev.refusalmonitor.activations.ActivationSet;
 import dev.refusalmonitor.activations.NpyArray;
 import dev.refusalmonitor.activations.NpyDType;

@@ -1,5 +1,7 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.cli.ExitCodes;
+
 import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +18,7 @@ import java.util.Map;
 import static dev.refusalmonitor.trainer.cli.CliHarness.ok;
 import static dev.refusalmonitor.trainer.cli.CliHarness.probeTrainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** fit → publish → list → show → rollback through the real command line against a real broker. */
@@ -79,15 +82,29 @@ class TrainerCommandsIntegrationTest {
     @Test
     void shouldTakeOptionDefaultsFromTheEnvironmentAndTheConfigFile() throws Exception {
         Path file = tmp.resolve("trainer.properties");
-        Files.writeString(file, "history-topic=from-file\ndirections-topic=from-file-too\n");
+        Files.writeString(file, "refusal.trainer.history-topic=from-file\nrefusal.trainer.directions-topic=from-file-too\n"
+                + "security.protocol=PLAINTEXT\n");
         StringWriter out = new StringWriter();
         PrintWriter o = new PrintWriter(out);
         var cl = ProbeTrainerCli.commandLine(o, new PrintWriter(new StringWriter()),
-                Map.of("PROBE_TRAINER_CONFIG_FILE", file.toString(), "PROBE_TRAINER_DIRECTIONS_TOPIC", "from-env"));
-        var parsed = cl.parseArgs("list", "--bootstrap-servers", "x:1");
+                Map.of("REFUSAL_TRAINER_CONFIG_FILE", file.toString(), "REFUSAL_TRAINER_DIRECTIONS_TOPIC", "from-env",
+                        "KAFKA_CLIENT_ID", "from-env", "KAFKA_HOME", "/not/a/setting"));
+        var parsed = cl.parseArgs("list", "--bootstrap-servers", "x:1", "--set", "refusal.trainer.timeout=PT5S",
+                "--set", "client.id=from-set");
         ListCommand list = (ListCommand) parsed.subcommand().commandSpec().userObject();
         assertEquals("from-env", list.kafka.directionsTopic);
         assertEquals("from-file", list.kafka.historyTopic);
-        assertEquals("x:1", list.kafka.bootstrapServers);
+        assertEquals(java.time.Duration.ofSeconds(5), list.kafka.timeout);
+        var props = list.kafka.clientProperties();
+        assertEquals("x:1", props.getProperty("bootstrap.servers"));
+        assertEquals("PLAINTEXT", props.getProperty("security.protocol"), "Kafka settings from the file");
+        assertEquals("from-set", props.getProperty("client.id"), "--set beats the environment");
+        assertFalse(props.containsKey("home"), "KAFKA_HOME names no Kafka setting");
+
+        StringWriter err = new StringWriter();
+        int code = ProbeTrainerCli.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                Map.of("REFUSAL_TRAINER_MIN_AUCC", "0.9")).execute("list");
+        assertEquals(ExitCodes.USAGE, code);
+        assertTrue(err.toString().contains("REFUSAL_TRAINER_MIN_AUCC"), err::toString);
     }
 }

@@ -1,7 +1,9 @@
 package dev.refusalmonitor.trainer.service;
 
+import dev.refusalmonitor.contract.SizeLimits;
+
 import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
-import dev.refusalmonitor.math.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.fit.RocAuc;
 import dev.refusalmonitor.math.score.DirectionSetScorer;
 import dev.refusalmonitor.math.score.Scores;
@@ -138,7 +140,7 @@ class TrainerServiceIntegrationTest {
         return TrainerSettings.defaults(kafka.bootstrapServers())
                 .withTopics(prefix + ".samples", prefix + ".directions", prefix + ".history", prefix + "-trainer")
                 .withRefit(1000, refitAfter, Duration.ZERO)
-                .withOutput(tmp.resolve("reports"), 0, VersionedPublisher.DEFAULT_MAX_SET_BYTES);
+                .withOutput(tmp.resolve("reports"), 0, SizeLimits.DEFAULT_MAX_SET_BYTES);
     }
 
     /**
@@ -267,7 +269,7 @@ class TrainerServiceIntegrationTest {
         }
         Properties c = client();
         try (VersionedPublisher p = new VersionedPublisher(c, prefix + ".directions", prefix + ".history",
-                VersionedPublisher.DEFAULT_MAX_SET_BYTES, Duration.ofSeconds(30))) {
+                SizeLimits.DEFAULT_MAX_SET_BYTES, Duration.ofSeconds(30))) {
             VersionedPublisher.Published back = p.rollback("mistral", 1);
             assertEquals(4, back.version());
         }
@@ -296,7 +298,7 @@ class TrainerServiceIntegrationTest {
             assertEquals(1, t.metrics().gateFailures(GateResult.SET_TOO_LARGE), 0);
         }
         assertEquals(0, readAll(prefix + ".directions").size());
-        SetTooLargeException e = new SetTooLargeException("m", 4096, 2, true, 67_200_000L, VersionedPublisher.DEFAULT_MAX_SET_BYTES);
+        SetTooLargeException e = new SetTooLargeException("m", 4096, 2, true, 67_200_000L, SizeLimits.DEFAULT_MAX_SET_BYTES);
         assertTrue(e.getMessage().contains("33,562,624 bytes per layer"), e.getMessage());
         assertNotNull(assertThrows(IllegalArgumentException.class, () -> new VersionedPublisher(client(), "x", "y", 10, Duration.ofSeconds(1))));
     }
