@@ -12,6 +12,10 @@ import dev.refusalmonitor.cli.CliException;
 import dev.refusalmonitor.cli.CommandLines;
 import dev.refusalmonitor.cli.ExitCodes;
 import dev.refusalmonitor.schemas.kafka.DirectionPublisher;
+import dev.refusalmonitor.schemas.signing.DirectionSetSigner;
+import dev.refusalmonitor.schemas.signing.SigningKeys;
+import dev.refusalmonitor.monitor.metrics.DirectionsRejectReason;
+import dev.refusalmonitor.monitor.metrics.MetricNames;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,6 +28,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -60,6 +67,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    /** Signs every set the demo publishes; the monitor trusts only its public key. */
+    private DirectionSetSigner signer;
 
     @Option(names = "--rate", defaultValue = "200", description = "Requests per second sent (default: ${DEFAULT-VALUE}).")
     int rate;
@@ -127,8 +137,14 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("refusal-monitor demo: " + traffic.description());
         out.println("starting an embedded Kafka broker (KRaft, in this JVM) ...");
         out.flush();
+        // An ephemeral signing key: the demo's monitor trusts only it, as a production monitor trusts only the trainer's.
+        KeyPair key = SigningKeys.generate();
+        DirectionSetSigner signer = DirectionSetSigner.of(key);
+        Path keyDir = Files.createTempDirectory("refusal-monitor-demo-key");
         try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.startDefault()) {
+            SigningKeys.write(key, keyDir);
             Map<String, String> settings = new HashMap<>();
+            settings.put(MonitorConfig.DIRECTIONS_TRUSTED_KEYS, keyDir.resolve(SigningKeys.PUBLIC_KEY_FILE).toString());
             settings.put("bootstrap.servers", cluster.bootstrapServers());
             settings.put("application.id", "refusal-monitor-demo");
             settings.put(MonitorConfig.HTTP_PORT, Integer.toString(httpPort));
@@ -141,11 +157,40 @@ public final class DemoCommand implements Callable<Integer> {
                  KafkaProducer<String, byte[]> producer = producer(config)) {
                 out.printf("monitor up: metrics http://%s:%d/metrics, health /healthz /readyz; broker %s%n",
                         config.httpBindAddress(), app.http().port(), cluster.bootstrapServers());
+                this.signer = signer;
                 publish(traffic, 1, publisher, out);
                 awaitVersion(app, traffic.modelId(), 1, stop);
+                showSignatureCheck(app, traffic.modelId(), publisher, out, stop);
                 run(traffic, app, producer, publisher, summary, out, stop, config.topic(TopicId.HIDDEN_STATES).name());
             }
+        } finally {
+            Files.deleteIfExists(keyDir.resolve(SigningKeys.PRIVATE_KEY_FILE));
+            Files.deleteIfExists(keyDir.resolve(SigningKeys.PUBLIC_KEY_FILE));
+            Files.deleteIfExists(keyDir);
         }
+    }
+
+    /**
+     * Offers an unsigned copy of the set in force with a higher version and a threshold that would flag nothing (what
+     * anyone with write access to the topic could do) and shows that the monitor refuses it.
+     */
+    private void showSignatureCheck(MonitorApp app, String model, DirectionPublisher publisher, PrintWriter out,
+                                    AtomicBoolean stop) throws Exception {
+        DirectionSetModel inForce = app.registry().get(model).set();
+        double before = rejectedUnsigned(app);
+        publisher.publish(inForce.withVersion(1000, System.currentTimeMillis()), null);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (rejectedUnsigned(app) <= before && System.nanoTime() < deadline && !stop.get()) Thread.sleep(50);
+        out.printf("directions are signed by the demo's ephemeral key %s; an unsigned v1000 was %s, v%d stays in force%n",
+                signer.keyId(), rejectedUnsigned(app) > before ? "refused (reason unsigned)" : "NOT refused in time",
+                app.registry().get(model).version());
+        out.flush();
+    }
+
+    private static double rejectedUnsigned(MonitorApp app) {
+        var c = app.metrics().registry().find(MetricNames.DIRECTIONS_REJECTED)
+                .tag(MetricNames.TAG_REASON, DirectionsRejectReason.UNSIGNED.tag()).counter();
+        return c == null ? 0 : c.count();
     }
 
     private DemoTraffic traffic(PrintWriter out) {
@@ -231,7 +276,7 @@ public final class DemoCommand implements Callable<Integer> {
         DirectionFitter.Result r = DirectionFitter.fit(traffic.trainingSet(version), null, o);
         DirectionSetModel set = r.set();
         try {
-            publisher.publish(set);
+            publisher.publish(set, signer);
         } catch (dev.refusalmonitor.schemas.InvalidDirectionSetException e) {
             throw new IllegalStateException("the demo's own direction set is invalid: " + e.getMessage(), e);
         }

@@ -14,6 +14,7 @@ import dev.refusalmonitor.schemas.InvalidDirectionSetException.Reason;
 import dev.refusalmonitor.schemas.v1.CastCondition;
 import dev.refusalmonitor.schemas.v1.DType;
 import dev.refusalmonitor.schemas.v1.DirectionSet;
+import dev.refusalmonitor.schemas.signing.DirectionSetSigner;
 import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
 import dev.refusalmonitor.schemas.v1.Ensemble;
 import dev.refusalmonitor.schemas.v1.LogisticProbe;
@@ -55,36 +56,49 @@ public final class DirectionSetCodec {
 
     // ---------------------------------------------------------------- envelope
 
-    /** Validates {@code model} and returns the serialized envelope (what goes on the directions topic). */
+    /** Validates {@code model} and returns the serialized, unsigned envelope (what goes on the directions topic). */
     public static byte[] seal(DirectionSetModel model) throws InvalidDirectionSetException {
-        return envelope(model).toByteArray();
+        return envelope(model, null).toByteArray();
     }
 
-    /** Validates {@code model} and wraps its payload with the SHA-256 and identity copies. */
-    public static DirectionSetEnvelope envelope(DirectionSetModel model) throws InvalidDirectionSetException {
+    /** As {@link #seal(DirectionSetModel)}, signed by {@code signer} (null: unsigned). */
+    public static byte[] seal(DirectionSetModel model, DirectionSetSigner signer) throws InvalidDirectionSetException {
+        return envelope(model, signer).toByteArray();
+    }
+
+    /**
+     * Validates {@code model} and wraps its payload with the SHA-256, the identity copies and, when {@code signer} is
+     * not null, the Ed25519 signature of the payload bytes and the signer's key id.
+     */
+    public static DirectionSetEnvelope envelope(DirectionSetModel model, DirectionSetSigner signer)
+            throws InvalidDirectionSetException {
         DirectionSet payload = toProto(model);
         validate(payload);
         byte[] bytes = payload.toByteArray();
-        return DirectionSetEnvelope.newBuilder()
+        DirectionSetEnvelope.Builder b = DirectionSetEnvelope.newBuilder()
                 .setSchemaVersion(SCHEMA_VERSION)
                 .setPayload(ByteString.copyFrom(bytes))
                 .setSha256(sha256Hex(bytes))
                 .setModelId(payload.getModelId())
-                .setVersion(payload.getVersion())
-                .build();
+                .setVersion(payload.getVersion());
+        if (signer != null) b.setSignature(ByteString.copyFrom(signer.sign(bytes))).setKeyId(signer.keyId());
+        return b.build();
     }
 
-    /** Parses, verifies and validates a serialized envelope. */
-    public static DirectionSetModel open(byte[] envelopeBytes) throws InvalidDirectionSetException {
+    /** Parses an envelope without opening its payload (to read its identity or signature). */
+    public static DirectionSetEnvelope parseEnvelope(byte[] envelopeBytes) throws InvalidDirectionSetException {
         if (envelopeBytes == null) throw new InvalidDirectionSetException(Reason.CORRUPT, "null envelope");
-        DirectionSetEnvelope envelope;
         try {
-            envelope = DirectionSetEnvelope.parseFrom(envelopeBytes);
+            return DirectionSetEnvelope.parseFrom(envelopeBytes);
         } catch (InvalidProtocolBufferException e) {
             throw new InvalidDirectionSetException(Reason.CORRUPT, "not a parseable DirectionSetEnvelope ("
                     + envelopeBytes.length + " bytes): " + e.getMessage(), e);
         }
-        return open(envelope);
+    }
+
+    /** Parses, verifies and validates a serialized envelope. */
+    public static DirectionSetModel open(byte[] envelopeBytes) throws InvalidDirectionSetException {
+        return open(parseEnvelope(envelopeBytes));
     }
 
     /** Verifies and validates a parsed envelope: version, checksum, payload, identity, then the set itself. */

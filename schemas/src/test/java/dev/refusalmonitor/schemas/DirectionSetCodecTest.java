@@ -75,7 +75,7 @@ class DirectionSetCodecTest {
 
     @Test
     void aTamperedPayloadFailsTheChecksum() throws Exception {
-        DirectionSetEnvelope e = DirectionSetCodec.envelope(model);
+        DirectionSetEnvelope e = DirectionSetCodec.envelope(model, null);
         byte[] payload = e.getPayload().toByteArray();
         payload[payload.length / 2] ^= 1;
         DirectionSetEnvelope tampered = e.toBuilder().setPayload(ByteString.copyFrom(payload)).build();
@@ -96,7 +96,7 @@ class DirectionSetCodecTest {
 
     @Test
     void unknownSchemaVersionsAreRefused() throws Exception {
-        DirectionSetEnvelope e = DirectionSetCodec.envelope(model);
+        DirectionSetEnvelope e = DirectionSetCodec.envelope(model, null);
         assertReason(Reason.UNSUPPORTED_VERSION, "envelope schema_version 2",
                 () -> DirectionSetCodec.open(e.toBuilder().setSchemaVersion(2).build()));
         assertReason(Reason.MISSING_FIELD, "envelope schema_version is unset",
@@ -107,7 +107,7 @@ class DirectionSetCodecTest {
 
     @Test
     void envelopeIdentityMustMatchThePayload() throws Exception {
-        DirectionSetEnvelope e = DirectionSetCodec.envelope(model);
+        DirectionSetEnvelope e = DirectionSetCodec.envelope(model, null);
         assertReason(Reason.IDENTITY_MISMATCH, "envelope model_id 'other' but payload model_id 'test/model-16'",
                 () -> DirectionSetCodec.open(e.toBuilder().setModelId("other").build()));
         assertReason(Reason.IDENTITY_MISMATCH, "envelope version 8 but payload version 7",

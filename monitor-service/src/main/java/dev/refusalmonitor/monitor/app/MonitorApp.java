@@ -10,6 +10,7 @@ import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
 import dev.refusalmonitor.monitor.metrics.MonitorMetrics;
 import dev.refusalmonitor.monitor.metrics.ScoringMetrics;
 import dev.refusalmonitor.monitor.stream.DirectionRegistry;
+import dev.refusalmonitor.monitor.stream.DirectionTrust;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
 import dev.refusalmonitor.monitor.stream.ScoringTopology;
 import dev.refusalmonitor.schemas.DecodedHiddenState;
@@ -72,7 +73,16 @@ public final class MonitorApp implements AutoCloseable {
         MonitorMetrics metrics = new MonitorMetrics();
         ScoringMetrics scoring = metrics.bind(new ScoringMetrics());
         DirectionSetMetrics directionMetrics = metrics.bind(new DirectionSetMetrics());
-        DirectionRegistry registry = new DirectionRegistry(directionMetrics, Clock.systemUTC());
+        DirectionTrust trust = DirectionTrust.from(config);
+        if (!trust.required())
+            LOG.warn("{}=false: direction sets are accepted without a signature; anyone who can write the directions "
+                    + "topic can change what this monitor flags", MonitorConfig.DIRECTIONS_REQUIRE_SIGNATURE);
+        else if (trust.keys().isEmpty())
+            LOG.warn("no trusted keys ({} is empty): every direction set will be rejected until one is configured",
+                    MonitorConfig.DIRECTIONS_TRUSTED_KEYS);
+        else
+            LOG.info("direction sets must be signed by one of the trusted keys {}", trust.keys().keyIds());
+        DirectionRegistry registry = new DirectionRegistry(directionMetrics, Clock.systemUTC(), trust);
         DriftListener drift = config.driftEnabled() ? DriftListener.start(config, metrics.registry()) : null;
         ScoreListener listeners = drift == null ? listener : both(drift, listener);
         Topology topology = ScoringTopology.build(Topics.from(config),

@@ -79,6 +79,10 @@ public final class MonitorConfig {
     public static final String NUM_STREAM_THREADS = PREFIX + "num.stream.threads";
     public static final String DIRECTIONS_MAX_MESSAGE_BYTES = PREFIX + "directions.max.message.bytes";
     public static final String NO_DIRECTIONS_POLICY = PREFIX + "no.directions.policy";
+    /** Comma-separated X.509 PEM files of the public keys whose direction sets are accepted. */
+    public static final String DIRECTIONS_TRUSTED_KEYS = PREFIX + "directions.trusted.keys";
+    /** {@code true} (default): unsigned or untrusted direction sets are rejected. */
+    public static final String DIRECTIONS_REQUIRE_SIGNATURE = PREFIX + "directions.require.signature";
     public static final String HTTP_PORT = PREFIX + "http.port";
     public static final String HTTP_BIND_ADDRESS = PREFIX + "http.bind.address";
     public static final String METRICS_TENANT_ALLOWLIST = PREFIX + "metrics.tenant.allowlist";
@@ -142,7 +146,8 @@ public final class MonitorConfig {
 
     static {
         Set<String> keys = new LinkedHashSet<>(List.of(BOOTSTRAP_SERVERS, APPLICATION_ID, PROCESSING_GUARANTEE,
-                NUM_STREAM_THREADS, DIRECTIONS_MAX_MESSAGE_BYTES, NO_DIRECTIONS_POLICY, HTTP_PORT, HTTP_BIND_ADDRESS,
+                NUM_STREAM_THREADS, DIRECTIONS_MAX_MESSAGE_BYTES, NO_DIRECTIONS_POLICY, DIRECTIONS_TRUSTED_KEYS,
+                DIRECTIONS_REQUIRE_SIGNATURE, HTTP_PORT, HTTP_BIND_ADDRESS,
                 METRICS_TENANT_ALLOWLIST, METRICS_ROUTE_ALLOWLIST, DRIFT_ENABLED, DRIFT_WINDOW_SIZE,
                 DRIFT_WINDOW_DURATION_MS, DRIFT_REFERENCE_MODE, DRIFT_REFERENCE_WINDOWS, DRIFT_MAX_SLICES_PER_MODEL,
                 DRIFT_MAX_MODELS, DRIFT_ADVANCE_INTERVAL_MS));
@@ -168,6 +173,8 @@ public final class MonitorConfig {
     private final Map<TopicId, TopicSettings> topics;
     private final int directionsMaxMessageBytes;
     private final NoDirectionsPolicy noDirectionsPolicy;
+    private final List<Path> trustedKeyFiles;
+    private final boolean requireSignature;
     private final int httpPort;
     private final String httpBindAddress;
     private final Set<String> tenantAllowlist;
@@ -188,6 +195,8 @@ public final class MonitorConfig {
         this.kafka = Collections.unmodifiableMap(k);
         this.directionsMaxMessageBytes = parseInt(m, DIRECTIONS_MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE);
         this.noDirectionsPolicy = NoDirectionsPolicy.parse(m.get(NO_DIRECTIONS_POLICY));
+        this.trustedKeyFiles = parseList(m.get(DIRECTIONS_TRUSTED_KEYS)).stream().map(Path::of).toList();
+        this.requireSignature = parseBoolean(m, DIRECTIONS_REQUIRE_SIGNATURE);
         this.httpPort = parseInt(m, HTTP_PORT, 0, 65535);
         this.httpBindAddress = require(m, HTTP_BIND_ADDRESS);
         this.tenantAllowlist = parseList(m.get(METRICS_TENANT_ALLOWLIST));
@@ -310,6 +319,16 @@ public final class MonitorConfig {
         return noDirectionsPolicy;
     }
 
+    /** Public key files of the trusted direction-set signers. */
+    public List<Path> trustedKeyFiles() {
+        return trustedKeyFiles;
+    }
+
+    /** Whether direction sets must be signed by a trusted key (default true). */
+    public boolean requireSignature() {
+        return requireSignature;
+    }
+
     /** HTTP port; 0 picks a free port. */
     public int httpPort() {
         return httpPort;
@@ -419,6 +438,8 @@ public final class MonitorConfig {
         all.put(NUM_STREAM_THREADS, Integer.toString(streamThreads));
         all.put(DIRECTIONS_MAX_MESSAGE_BYTES, Integer.toString(directionsMaxMessageBytes));
         all.put(NO_DIRECTIONS_POLICY, noDirectionsPolicy.value());
+        all.put(DIRECTIONS_TRUSTED_KEYS, String.join(",", trustedKeyFiles.stream().map(Path::toString).toList()));
+        all.put(DIRECTIONS_REQUIRE_SIGNATURE, Boolean.toString(requireSignature));
         all.put(HTTP_PORT, Integer.toString(httpPort));
         all.put(HTTP_BIND_ADDRESS, httpBindAddress);
         all.put(METRICS_TENANT_ALLOWLIST, String.join(",", tenantAllowlist));
@@ -458,6 +479,8 @@ public final class MonitorConfig {
         d.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(DEFAULT_MAX_PARTITION_FETCH_BYTES));
         d.put(DIRECTIONS_MAX_MESSAGE_BYTES, Integer.toString(DEFAULT_DIRECTIONS_MAX_MESSAGE_BYTES));
         d.put(NO_DIRECTIONS_POLICY, NoDirectionsPolicy.DLQ.value());
+        d.put(DIRECTIONS_TRUSTED_KEYS, "");
+        d.put(DIRECTIONS_REQUIRE_SIGNATURE, "true");
         d.put(HTTP_PORT, Integer.toString(DEFAULT_HTTP_PORT));
         d.put(HTTP_BIND_ADDRESS, DEFAULT_HTTP_BIND_ADDRESS);
         d.put(METRICS_TENANT_ALLOWLIST, "");

@@ -5,7 +5,13 @@ public enum DirectionsRejectReason {
     DECODE_ERROR("decode_error"),
     CHECKSUM_MISMATCH("checksum_mismatch"),
     INVALID("invalid"),
-    STALE_VERSION("stale_version");
+    STALE_VERSION("stale_version"),
+    /** No signature, and signatures are required. */
+    UNSIGNED("unsigned"),
+    /** Signed by a key that is not in {@code refusal.monitor.directions.trusted.keys}. */
+    UNTRUSTED_KEY("untrusted_key"),
+    /** Signed by a trusted key id, but the signature does not match the payload (forged or altered). */
+    BAD_SIGNATURE("bad_signature");
 
     private final String tag;
 

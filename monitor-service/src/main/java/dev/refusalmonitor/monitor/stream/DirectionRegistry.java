@@ -4,7 +4,10 @@ import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.score.DirectionSetScorer;
 import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
 import dev.refusalmonitor.monitor.metrics.DirectionsRejectReason;
+import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
+import dev.refusalmonitor.schemas.signing.TrustedKeys;
+import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +35,12 @@ public final class DirectionRegistry {
     private final Map<String, LoadedDirections> byModel = new ConcurrentHashMap<>();
     private final DirectionSetMetrics metrics;
     private final Clock clock;
+    private final DirectionTrust trust;
 
-    public DirectionRegistry(DirectionSetMetrics metrics, Clock clock) {
+    public DirectionRegistry(DirectionSetMetrics metrics, Clock clock, DirectionTrust trust) {
         this.metrics = metrics;
         this.clock = clock;
+        this.trust = trust;
     }
 
     /** The set in force for {@code modelId}, or null. */
@@ -62,7 +67,23 @@ public final class DirectionRegistry {
     public Outcome offer(String key, byte[] sealed) {
         DirectionSetModel set;
         try {
-            set = DirectionSetCodec.open(sealed);
+            DirectionSetEnvelope envelope = DirectionSetCodec.parseEnvelope(sealed);
+            if (trust.required()) {
+                TrustedKeys.Verdict verdict = trust.keys().verify(envelope);
+                if (verdict != TrustedKeys.Verdict.VALID) {
+                    String who = "model '" + envelope.getModelId() + "' version " + Long.toUnsignedString(envelope.getVersion())
+                            + (envelope.getKeyId().isEmpty() ? ", no signature" : ", key id " + envelope.getKeyId());
+                    return switch (verdict) {
+                        case UNSIGNED -> reject(key, DirectionsRejectReason.UNSIGNED, who + ": unsigned sets are refused ("
+                                + MonitorConfig.DIRECTIONS_REQUIRE_SIGNATURE + "=true)");
+                        case UNTRUSTED_KEY -> reject(key, DirectionsRejectReason.UNTRUSTED_KEY, who
+                                + ": the key is not trusted (trusted: " + trust.keys().keyIds() + ")");
+                        default -> reject(key, DirectionsRejectReason.BAD_SIGNATURE, who
+                                + ": the signature does not match the payload");
+                    };
+                }
+            }
+            set = DirectionSetCodec.open(envelope);
         } catch (InvalidDirectionSetException e) {
             DirectionsRejectReason reason = switch (e.reason()) {
                 case CORRUPT -> DirectionsRejectReason.DECODE_ERROR;

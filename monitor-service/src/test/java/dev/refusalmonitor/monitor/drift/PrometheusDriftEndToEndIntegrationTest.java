@@ -1,5 +1,7 @@
 package dev.refusalmonitor.monitor.drift;
 
+import dev.refusalmonitor.monitor.testing.TestKeys;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
@@ -84,13 +86,14 @@ class PrometheusDriftEndToEndIntegrationTest {
             s.put(MonitorConfig.DRIFT_REFERENCE_WINDOWS, "4");
             s.put(MonitorConfig.METRICS_TENANT_ALLOWLIST, "tenant-a");
             s.put(MonitorConfig.METRICS_ROUTE_ALLOWLIST, "chat");
+            s.put(MonitorConfig.DIRECTIONS_TRUSTED_KEYS, TestKeys.publicKeyFile().toString());
             MonitorConfig config = MonitorConfig.of(s);
             try (MonitorApp app = MonitorApp.start(config, ScoreListener.NONE);
                  DirectionPublisher publisher = new DirectionPublisher(config.producerProperties(),
                          config.topic(TopicId.DIRECTIONS).name(), Duration.ofSeconds(60));
                  KafkaProducer<String, byte[]> producer = producer(config)) {
                 publisher.publish(DirectionFitter.fit(traffic.trainingSet(1), null,
-                        DirectionFitter.Options.defaults(MODEL)).set());
+                        DirectionFitter.Options.defaults(MODEL)).set(), TestKeys.signer());
                 await("the monitor loads the direction set", Duration.ofSeconds(60), () -> app.registry().get(MODEL) != null);
 
                 Prometheus prom = Prometheus.start(prometheusBinary, tmp, app.http().port());

@@ -1,5 +1,7 @@
 package dev.refusalmonitor.monitor.kafka;
 
+import dev.refusalmonitor.monitor.testing.TestKeys;
+
 import dev.refusalmonitor.schemas.kafka.TopicProvisioner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,6 +75,7 @@ class InfrastructureIntegrationTest {
         o.put("refusal.monitor.directions.max.message.bytes", String.valueOf(4 * 1024 * 1024));
         // Tests only: commit often so read_committed consumers see results quickly.
         o.put("commit.interval.ms", "100");
+        o.putIfAbsent(MonitorConfig.DIRECTIONS_TRUSTED_KEYS, TestKeys.publicKeyFile().toString());
         return MonitorConfig.of(o);
     }
 

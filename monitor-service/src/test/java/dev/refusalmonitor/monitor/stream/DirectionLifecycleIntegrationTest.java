@@ -76,7 +76,7 @@ class DirectionLifecycleIntegrationTest extends BrokerTestBase {
             // Invalid sets after v2: one with a flipped payload byte (checksum mismatch), one whose dim disagrees
             // with its vectors (re-sealed with a correct checksum, so only validation can catch it).
             DirectionSetModel v3 = v2.withVersion(3, v2.createdAtUnixMs() + 1);
-            DirectionSetEnvelope good3 = DirectionSetCodec.envelope(v3);
+            DirectionSetEnvelope good3 = DirectionSetCodec.envelope(v3, null);
             byte[] payload = good3.getPayload().toByteArray();
             payload[payload.length / 2] ^= 0x01;
             byte[] flipped = good3.toBuilder().setPayload(ByteString.copyFrom(payload)).build().toByteArray();

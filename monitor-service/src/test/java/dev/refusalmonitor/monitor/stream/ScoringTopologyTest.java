@@ -1,5 +1,11 @@
 package dev.refusalmonitor.monitor.stream;
 
+import java.util.List;
+
+import dev.refusalmonitor.schemas.signing.TrustedKeys;
+
+import dev.refusalmonitor.monitor.testing.TestKeys;
+
 import com.google.protobuf.ByteString;
 import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
@@ -9,7 +15,14 @@ import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
 import dev.refusalmonitor.monitor.metrics.ScoringMetrics;
 import dev.refusalmonitor.monitor.testing.ScoreAssertions;
 import dev.refusalmonitor.monitor.testing.ScoringFixtures;
+import dev.refusalmonitor.monitor.metrics.DirectionsRejectReason;
+import dev.refusalmonitor.monitor.metrics.MetricNames;
+import dev.refusalmonitor.schemas.DirectionSetCodec;
 import dev.refusalmonitor.schemas.HiddenStateBuilder;
+import dev.refusalmonitor.schemas.signing.DirectionSetSigner;
+import dev.refusalmonitor.schemas.signing.SigningKeys;
+import dev.refusalmonitor.schemas.v1.DirectionSet;
+import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
 import dev.refusalmonitor.schemas.v1.DType;
 import dev.refusalmonitor.schemas.v1.DeadLetter;
 import dev.refusalmonitor.schemas.v1.DeadLetterReason;
@@ -60,6 +73,7 @@ class ScoringTopologyTest {
     private TestOutputTopic<String, byte[]> dlq;
     private TestOutputTopic<String, byte[]> retry;
     private final DirectionSetModel set = ScoringFixtures.directions(MODEL, 1, 7);
+    private SimpleMeterRegistry meters;
 
     @BeforeEach
     void start() {
@@ -70,12 +84,13 @@ class ScoringTopologyTest {
         MonitorConfig config = MonitorConfig.defaults();
         Topics topics = Topics.from(config);
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        meters = new SimpleMeterRegistry();
         DirectionSetMetrics directionMetrics = new DirectionSetMetrics();
         directionMetrics.bindTo(meters);
         ScoringMetrics scoringMetrics = new ScoringMetrics();
         scoringMetrics.bindTo(meters);
-        ScoringTopology.Parts parts = new ScoringTopology.Parts(new DirectionRegistry(directionMetrics, clock),
+        ScoringTopology.Parts parts = new ScoringTopology.Parts(new DirectionRegistry(directionMetrics, clock,
+                        new DirectionTrust(true, TrustedKeys.of(List.of(TestKeys.publicKey())))),
                 scoringMetrics, policy, ScoreListener.NONE, clock);
         Properties props = new Properties();
         props.put("application.id", "scoring-topology-spec");
@@ -199,5 +214,43 @@ class ScoringTopologyTest {
 
         assertEquals(set.version(), SafetyScore.parseFrom(scores.readValue()).getDirectionsVersion());
         assertTrue(dlq.isEmpty());
+    }
+
+    @Test
+    void shouldRefuseAForgedSetWithARecomputedChecksumAndKeepScoringWithTheSetInForce() throws Exception {
+        directions.pipeInput(MODEL, ScoringFixtures.seal(set));
+        // What an attacker with write access does: take the signed set, raise every probe threshold so nothing is
+        // flagged, bump the version, recompute the SHA-256, keep the signature and key id.
+        DirectionSetEnvelope signed = DirectionSetEnvelope.parseFrom(ScoringFixtures.seal(set));
+        DirectionSet.Builder payload = DirectionSet.parseFrom(signed.getPayload()).toBuilder().setVersion(2);
+        for (int i = 0; i < payload.getLayersCount(); i++)
+            payload.setLayers(i, payload.getLayers(i).toBuilder()
+                    .setProbe(payload.getLayers(i).getProbe().toBuilder().setDecisionThreshold(1.0)));
+        byte[] forgedPayload = payload.build().toByteArray();
+        DirectionSetEnvelope forged = signed.toBuilder().setPayload(ByteString.copyFrom(forgedPayload))
+                .setSha256(DirectionSetCodec.sha256Hex(forgedPayload)).setVersion(2).build();
+        directions.pipeInput(MODEL, forged.toByteArray());
+        hiddenStates.pipeInput("req-1", ScoringFixtures.hiddenState("req-1", MODEL, ScoringFixtures.requests(1, 3)[0]));
+
+        assertEquals(1, SafetyScore.parseFrom(scores.readValue()).getDirectionsVersion(), "the forged v2 is not in force");
+        assertEquals(1.0, rejected(DirectionsRejectReason.BAD_SIGNATURE));
+    }
+
+    @Test
+    void shouldRefuseUnsignedSetsAndSetsSignedByAnUntrustedKey() throws Exception {
+        directions.pipeInput(MODEL, DirectionSetCodec.seal(set));
+        DirectionSetSigner stranger = DirectionSetSigner.of(SigningKeys.generate());
+        directions.pipeInput(MODEL, DirectionSetCodec.seal(set, stranger));
+        hiddenStates.pipeInput("req-1", ScoringFixtures.hiddenState("req-1", MODEL, ScoringFixtures.requests(1, 3)[0]));
+
+        assertEquals(DeadLetterReason.DEAD_LETTER_REASON_NO_DIRECTIONS, DeadLetter.parseFrom(dlq.readValue()).getReason());
+        assertEquals(1.0, rejected(DirectionsRejectReason.UNSIGNED));
+        assertEquals(1.0, rejected(DirectionsRejectReason.UNTRUSTED_KEY));
+        assertTrue(scores.isEmpty());
+    }
+
+    private double rejected(DirectionsRejectReason reason) {
+        var c = meters.find(MetricNames.DIRECTIONS_REJECTED).tag(MetricNames.TAG_REASON, reason.tag()).counter();
+        return c == null ? 0 : c.count();
     }
 }

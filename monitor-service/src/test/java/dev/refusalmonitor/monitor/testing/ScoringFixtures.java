@@ -51,10 +51,10 @@ public final class ScoringFixtures {
         });
     }
 
-    /** The sealed envelope bytes (the value on the directions topic, keyed by the model id). */
+    /** The sealed envelope bytes, signed by {@link TestKeys} (the value on the directions topic, keyed by the model id). */
     public static byte[] seal(DirectionSetModel set) {
         try {
-            return DirectionSetCodec.seal(set);
+            return DirectionSetCodec.seal(set, TestKeys.signer());
         } catch (InvalidDirectionSetException e) {
             throw new AssertionError("fixture direction set does not seal: " + e.getMessage(), e);
         }

@@ -63,6 +63,7 @@ public final class StreamTestSupport {
         o.put(MonitorConfig.HTTP_PORT, "0");
         o.put("state.dir", stateDir.toString());
         o.put("commit.interval.ms", "100");
+        o.put(MonitorConfig.DIRECTIONS_TRUSTED_KEYS, TestKeys.publicKeyFile().toString());
         o.putAll(extra);
         return MonitorConfig.of(o);
     }

@@ -16,6 +16,7 @@ import dev.refusalmonitor.math.fit.LabelledLayers;
 import dev.refusalmonitor.math.fit.LayerReport;
 import dev.refusalmonitor.math.fit.LogisticProbeFit;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
+import dev.refusalmonitor.schemas.signing.DirectionSetSigner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -97,6 +98,9 @@ public final class FitCommand implements Callable<Integer> {
     @Option(names = "--min-per-class", defaultValue = "10", description = "Fewest rows per class accepted (default: ${DEFAULT-VALUE}).")
     int minPerClass;
 
+    @Mixin
+    SigningOptions signing;
+
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
 
@@ -145,7 +149,8 @@ public final class FitCommand implements Callable<Integer> {
         String reportJson = reportJson(result.report());
         DirectionSetModel set = withReport(result.set(), reportJson);
         Files.createDirectories(out);
-        writeAtomically(out.resolve("directions.pb"), DirectionSetCodec.seal(set));
+        DirectionSetSigner signer = signing.signer();
+        writeAtomically(out.resolve("directions.pb"), DirectionSetCodec.seal(set, signer));
         writeAtomically(out.resolve("report.json"), (reportJson + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         PrintWriter o = spec.commandLine().getOut();
         FitReport r = result.report();
@@ -154,7 +159,8 @@ public final class FitCommand implements Callable<Integer> {
         for (LayerReport l : r.layers())
             o.printf("  layer %d: probe AUC %.4f, DIM %.4f, Fisher %.4f, Mahalanobis %.4f, selectivity %.3f%n",
                     l.layer(), l.probeAuc(), l.dimAuc(), l.fisherAuc(), l.mahalanobisAuc(), l.selectivity());
-        o.printf("wrote %s and %s%n", out.resolve("directions.pb"), out.resolve("report.json"));
+        o.printf("wrote %s (%s) and %s%n", out.resolve("directions.pb"),
+                signer == null ? "unsigned" : "signed by key " + signer.keyId(), out.resolve("report.json"));
         o.flush();
         return ExitCodes.OK;
     }

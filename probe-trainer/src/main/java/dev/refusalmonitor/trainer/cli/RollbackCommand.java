@@ -37,19 +37,23 @@ public final class RollbackCommand implements Callable<Integer> {
             description = "Refuse a set larger than this (default: ${DEFAULT-VALUE}).")
     long maxSetBytes;
 
+    @Mixin
+    SigningOptions signing;
+
     @Override
     public Integer call() throws Exception {
         if (to < 1) throw CliException.usage("--to must be >= 1, got " + to);
         try (VersionedPublisher p = new VersionedPublisher(kafka.clientProperties(), kafka.directionsTopic,
-                kafka.historyTopic, maxSetBytes, kafka.timeout)) {
+                kafka.historyTopic, maxSetBytes, kafka.timeout, signing.signer())) {
             VersionedPublisher.Published out;
             try {
                 out = p.rollback(modelId, to);
             } catch (IllegalArgumentException e) {
                 throw CliException.usage(e.getMessage());
             }
-            spec.commandLine().getOut().printf("model %s: version %d re-published as version %d (%d bytes, sha256 %s)%n",
-                    modelId, to, out.version(), out.sizeBytes(), out.sha256());
+            spec.commandLine().getOut().printf("model %s: version %d re-published as version %d (%d bytes, sha256 %s, %s)%n",
+                    modelId, to, out.version(), out.sizeBytes(), out.sha256(),
+                    out.keyId().isEmpty() ? "unsigned" : "signed by key " + out.keyId());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }

@@ -115,6 +115,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--harmless", paramLabel = "FILE", description = "Also seed the reservoir with these harmless rows.")
     Path harmless;
 
+    @Mixin
+    SigningOptions signing;
+
     /** --layers (also the reservoirs' layer set; default: each model's first sample's layers), and how files are read. */
     @Mixin
     ActivationInputOptions input;
@@ -128,7 +131,7 @@ public final class RunCommand implements Callable<Integer> {
             settings = new TrainerSettings(kafka.clientProperties(), samplesTopic, kafka.directionsTopic, kafka.historyTopic,
                     groupId, modelId, input.layers == null ? null : input.layers.stream().mapToInt(Integer::intValue).toArray(),
                     reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                    holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, !noReplay, reportDir, httpPort, httpBindAddress, kafka.timeout);
+                    holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, !noReplay, reportDir, httpPort, httpBindAddress, kafka.timeout, signing.signer());
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }

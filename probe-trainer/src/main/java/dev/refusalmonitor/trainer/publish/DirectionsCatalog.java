@@ -103,7 +103,7 @@ public final class DirectionsCatalog {
     private static PublishedSet open(String key, byte[] value, String topic, long offset) {
         try {
             DirectionSetEnvelope e = DirectionSetEnvelope.parseFrom(value);
-            return new PublishedSet(key, DirectionSetCodec.open(e), value.length, e.getSha256(), value);
+            return new PublishedSet(key, DirectionSetCodec.open(e), value.length, e.getSha256(), value, e.getKeyId());
         } catch (InvalidProtocolBufferException | InvalidDirectionSetException ex) {
             LOG.warn("skipping an invalid direction set at {} offset {} (key {}): {}", topic, offset, key, ex.getMessage());
             return null;

@@ -10,6 +10,7 @@ import dev.refusalmonitor.contract.directions.DirectionSetModel;
  * @param sizeBytes size of the sealed envelope
  * @param sha256 the envelope's payload checksum
  * @param sealed the envelope bytes as read
+ * @param keyId the signer's key id, "" when unsigned (the signature is checked by the monitors, not here)
  */
-public record PublishedSet(String key, DirectionSetModel set, int sizeBytes, String sha256, byte[] sealed) {
+public record PublishedSet(String key, DirectionSetModel set, int sizeBytes, String sha256, byte[] sealed, String keyId) {
 }

@@ -9,6 +9,7 @@ import dev.refusalmonitor.schemas.kafka.DirectionPublisher;
 import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.contract.directions.LayerDirections;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
+import dev.refusalmonitor.schemas.signing.DirectionSetSigner;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException;
 import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
 import org.apache.kafka.clients.admin.Admin;
@@ -58,11 +59,19 @@ public final class VersionedPublisher implements AutoCloseable {
     private final long maxSetBytes;
     private final Duration timeout;
     private final DirectionPublisher producer;
+    private final DirectionSetSigner signer;
     private final Map<String, Long> published = new ConcurrentHashMap<>();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
     public VersionedPublisher(Properties clientProperties, String directionsTopic, String historyTopic, long maxSetBytes,
                               Duration timeout) {
+        this(clientProperties, directionsTopic, historyTopic, maxSetBytes, timeout, null);
+    }
+
+    /** @param signer signs every set this publisher seals (null: unsigned) */
+    public VersionedPublisher(Properties clientProperties, String directionsTopic, String historyTopic, long maxSetBytes,
+                              Duration timeout, DirectionSetSigner signer) {
+        this.signer = signer;
         if (maxSetBytes < 1024) throw new IllegalArgumentException("max set bytes must be >= 1024, got " + maxSetBytes);
         this.clientProperties = new Properties();
         this.clientProperties.putAll(clientProperties);
@@ -102,7 +111,8 @@ public final class VersionedPublisher implements AutoCloseable {
     }
 
     /** What a publish did. */
-    public record Published(String modelId, long version, int sizeBytes, String sha256, long createdAtUnixMs) {
+    /** @param keyId the signer's key id, "" when unsigned */
+    public record Published(String modelId, long version, int sizeBytes, String sha256, long createdAtUnixMs, String keyId) {
     }
 
     /**
@@ -120,20 +130,43 @@ public final class VersionedPublisher implements AutoCloseable {
             if (set.version() != version || !set.modelId().equals(modelId))
                 throw new IllegalArgumentException("built set is " + set.modelId() + " v" + set.version()
                         + ", expected " + modelId + " v" + version);
-            DirectionSetEnvelope envelope = DirectionSetCodec.envelope(set);
-            byte[] sealed = envelope.toByteArray();
-            if (sealed.length > maxSetBytes) {
-                boolean exact = false;
-                for (LayerDirections l : set.layers()) exact |= l.mahalanobis() != null && l.mahalanobis().hasExact();
-                throw new SetTooLargeException(modelId, set.dim(), set.layers().size(), exact, sealed.length, maxSetBytes);
-            }
-            if (historyTopic != null) producer.send(historyTopic, DirectionsCatalog.historyKey(modelId, version), sealed);
-            producer.publishSealed(modelId, sealed);
-            published.merge(modelId, version, Math::max);
-            LOG.info("published directions for model '{}' version {} ({} bytes, sha256 {})", modelId, version,
-                    sealed.length, envelope.getSha256());
-            return new Published(modelId, version, sealed.length, envelope.getSha256(), set.createdAtUnixMs());
+            return write(set, DirectionSetCodec.envelope(set, signer));
         }
+    }
+
+    /**
+     * Publishes a sealed set byte for byte (same checksum, same signature) when its version is the model's next one;
+     * returns null, writing nothing, when it is not (the caller re-seals it as the next version).
+     *
+     * @throws InvalidDirectionSetException when the bytes are not a valid set (nothing written)
+     */
+    public Published publishAsWritten(byte[] sealed) throws InvalidDirectionSetException {
+        DirectionSetEnvelope envelope = DirectionSetCodec.parseEnvelope(sealed);
+        DirectionSetModel set = DirectionSetCodec.open(envelope);
+        synchronized (locks.computeIfAbsent(set.modelId(), k -> new Object())) {
+            if (set.version() != latestVersion(set.modelId()) + 1) return null;
+            return write(set, envelope);
+        }
+    }
+
+    /** Checks the size, writes to the history and then the directions topic; the caller holds the model's lock. */
+    private Published write(DirectionSetModel set, DirectionSetEnvelope envelope) {
+        String modelId = set.modelId();
+        long version = set.version();
+        byte[] sealed = envelope.toByteArray();
+        if (sealed.length > maxSetBytes) {
+            boolean exact = false;
+            for (LayerDirections l : set.layers()) exact |= l.mahalanobis() != null && l.mahalanobis().hasExact();
+            throw new SetTooLargeException(modelId, set.dim(), set.layers().size(), exact, sealed.length, maxSetBytes);
+        }
+        if (historyTopic != null) producer.send(historyTopic, DirectionsCatalog.historyKey(modelId, version), sealed);
+        producer.publishSealed(modelId, sealed);
+        published.merge(modelId, version, Math::max);
+        String signedBy = envelope.getKeyId().isEmpty() ? "unsigned" : "signed by key " + envelope.getKeyId();
+        LOG.info("published directions for model '{}' version {} ({} bytes, sha256 {}, {})", modelId, version,
+                sealed.length, envelope.getSha256(), signedBy);
+        return new Published(modelId, version, sealed.length, envelope.getSha256(), set.createdAtUnixMs(),
+                envelope.getKeyId());
     }
 
     /**

@@ -96,7 +96,7 @@ public final class TrainerService implements AutoCloseable {
                             r.modelId(), java.util.Arrays.toString(r.layers()), r.d(), st.capacityPerClass(), st.capacityBytes());
                 });
         this.publisher = new VersionedPublisher(settings.clientProperties(), settings.directionsTopic(),
-                settings.historyTopic(), settings.maxSetBytes(), settings.timeout());
+                settings.historyTopic(), settings.maxSetBytes(), settings.timeout(), settings.signer());
         this.gate = new QualityGate(settings.minAuc(), settings.minSelectivity(), settings.maxRegression());
     }
 

@@ -5,6 +5,8 @@ import dev.refusalmonitor.cli.ExitCodes;
 import dev.refusalmonitor.embedded.EmbeddedKafkaCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import dev.refusalmonitor.schemas.signing.SigningKeys;
+import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +79,42 @@ class TrainerCommandsIntegrationTest {
         CliHarness.Run tooBig = probeTrainer(topics("publish", "--directions", pb, "--max-set-bytes", 2048));
         assertEquals(ExitCodes.REJECTED, tooBig.code(), tooBig::toString);
         assertTrue(tooBig.err().contains("--max-set-bytes"), tooBig::toString);
+    }
+
+    @Test
+    void shouldSignSetsAndPublishTheFileFitWroteByteForByte() throws Exception {
+        Path data = tmp.resolve("data");
+        ok(probeTrainer("generate", "--out", data, "--harmful", 60, "--harmless", 60, "--dim", 16, "--layers", 2));
+        Path keys = tmp.resolve("keys");
+        CliHarness.Run keygen = ok(probeTrainer("keygen", "--out", keys));
+        String keyId = SigningKeys.keyId(SigningKeys.readPublic(keys.resolve(SigningKeys.PUBLIC_KEY_FILE)));
+        assertTrue(keygen.out().contains("key id " + keyId), keygen::toString);
+        Path key = keys.resolve(SigningKeys.PRIVATE_KEY_FILE);
+        assertEquals(ExitCodes.USAGE, probeTrainer("keygen", "--out", keys).code(), "keys are never overwritten");
+
+        CliHarness.Run fit = ok(probeTrainer("fit", "--harmful", data.resolve("harmful.npy"), "--harmless",
+                data.resolve("harmless.npy"), "--model-id", "signed", "--out", tmp.resolve("fit"), "--quiet",
+                "--signing-key", key));
+        assertTrue(fit.out().contains("signed by key " + keyId), fit::toString);
+        Path pb = tmp.resolve("fit").resolve("directions.pb");
+        DirectionSetEnvelope written = DirectionSetEnvelope.parseFrom(Files.readAllBytes(pb));
+        assertEquals(keyId, written.getKeyId());
+
+        CliHarness.Run first = ok(probeTrainer(topics("publish", "--directions", pb)));
+        assertTrue(first.out().contains("published version 1") && first.out().contains("sha256 " + written.getSha256())
+                && first.out().contains("as written") && first.out().contains("signed by key " + keyId), first::toString);
+
+        CliHarness.Run again = probeTrainer(topics("publish", "--directions", pb));
+        assertEquals(ExitCodes.USAGE, again.code(), "a signed v1 cannot become v2 without the key");
+        assertTrue(again.err().contains("--signing-key"), again::toString);
+        CliHarness.Run resigned = ok(probeTrainer(topics("publish", "--directions", pb, "--signing-key", key)));
+        assertTrue(resigned.out().contains("published version 2") && resigned.out().contains("sealed again")
+                && resigned.out().contains("signed by key " + keyId), resigned::toString);
+
+        CliHarness.Run show = ok(probeTrainer(topics("show", "signed")));
+        assertTrue(show.out().contains("signed by:      key " + keyId), show::toString);
+        CliHarness.Run back = ok(probeTrainer(topics("rollback", "signed", "--to", 1, "--signing-key", key)));
+        assertTrue(back.out().contains("re-published as version 3") && back.out().contains("signed by key " + keyId), back::toString);
     }
 
     @Test

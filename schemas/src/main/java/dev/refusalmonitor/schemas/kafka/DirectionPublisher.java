@@ -3,6 +3,7 @@ package dev.refusalmonitor.schemas.kafka;
 import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.contract.SizeLimits;
 import dev.refusalmonitor.schemas.DirectionSetCodec;
+import dev.refusalmonitor.schemas.signing.DirectionSetSigner;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,9 +42,15 @@ public final class DirectionPublisher implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    /** Seals (validates, checksums) and publishes {@code set}; returns once the broker has it. */
+    /** Seals (validates, checksums) and publishes {@code set} unsigned; returns once the broker has it. */
     public RecordMetadata publish(DirectionSetModel set) throws dev.refusalmonitor.schemas.InvalidDirectionSetException {
-        return publishSealed(set.modelId(), DirectionSetCodec.seal(set));
+        return publish(set, null);
+    }
+
+    /** Seals {@code set}, signed by {@code signer} (null: unsigned), and publishes it; returns once the broker has it. */
+    public RecordMetadata publish(DirectionSetModel set, DirectionSetSigner signer)
+            throws dev.refusalmonitor.schemas.InvalidDirectionSetException {
+        return publishSealed(set.modelId(), DirectionSetCodec.seal(set, signer));
     }
 
     /** Publishes an already sealed set under {@code modelId}. */
