@@ -398,6 +398,39 @@ class KubernetesManifestsTest {
     }
 
     /**
+     * With a read-only root file system, everything a service writes must land on a writable volume: the JVM's and
+     * Kafka Streams' temporary files ({@code /tmp}, Streams' default state.dir), DJL's engine cache (the fits run on
+     * DJL's PyTorch engine, which extracts its native libraries at first use) and the trainer's reports.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/example"})
+    void shouldGiveTheServicesWritableScratchSpace(String k) {
+        Manifests m = Manifests.render(k);
+        for (String image : PROJECT_IMAGES) {
+            Container c = m.container(image);
+            if (!c.node().path("securityContext").path("readOnlyRootFilesystem").asBoolean(false)) continue;
+            List<String> paths = new ArrayList<>(List.of("/tmp/kafka-streams"));
+            String djl = m.environment(c).get("DJL_CACHE_DIR");
+            assertNotNull(djl, k + ": " + c.location() + " has a read-only root file system but no DJL_CACHE_DIR");
+            paths.add(djl + "/pytorch");
+            if (image.equals(TRAINER_IMAGE)) {
+                CommandLine.Model.CommandSpec run = Code.parse(Code.trainerCli(), m.args(c), k + " " + c.location());
+                Path reports = Code.value(run, "--report-dir");
+                assertTrue(reports.isAbsolute(), k + ": the trainer's --report-dir must be absolute, got " + reports);
+                paths.add(reports + "/report.json");
+            }
+            for (String p : paths) {
+                JsonNode mount = Manifests.volumeAt(c, p);
+                assertNotNull(mount, k + ": " + c.location() + " writes " + p + " on its read-only root file system");
+                JsonNode v = mount.path("volume");
+                assertFalse(mount.path("readOnly").asBoolean(), k + ": " + c.location() + ": " + p + " is on a read-only mount");
+                assertTrue(v.has("emptyDir") || v.has("persistentVolumeClaim") || v.has("ephemeral"),
+                        k + ": " + c.location() + ": " + p + " is on volume " + v.path("name").asText() + ", which is not writable");
+            }
+        }
+    }
+
+    /**
      * The scoring topology reads and writes only the configured topics and keeps no state store of its own (the
      * directions store is a global store with logging off), so Streams creates no internal topics and the monitor's
      * KafkaUser needs no ACL on {@code <application id>-*} topics. When this fails the topology has gained a

@@ -321,7 +321,8 @@ final class Manifests {
         for (JsonNode v : c.podSpec().path("volumes")) {
             if (volume.equals(v.path("name").asText())) {
                 return JSON.createObjectNode().put("mountPath", best.path("mountPath").asText())
-                        .put("subPath", best.path("subPath").asText("")).set("volume", v);
+                        .put("subPath", best.path("subPath").asText("")).put("readOnly", best.path("readOnly").asBoolean(false))
+                        .set("volume", v);
             }
         }
         throw new AssertionError(c.location() + " mounts undeclared volume " + volume);
