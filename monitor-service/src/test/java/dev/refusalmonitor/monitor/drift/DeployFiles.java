@@ -96,10 +96,12 @@ final class DeployFiles {
         return out;
     }
 
-    /** Template-variable queries of one dashboard. */
+    /** PromQL of the query variables of one dashboard (the datasource picker variable has no PromQL). */
     static List<String> variableQueries(Path dashboard) {
         List<String> out = new ArrayList<>();
-        for (JsonNode v : read(JSON, dashboard).path("templating").path("list")) out.add(v.get("query").get("query").asText());
+        for (JsonNode v : read(JSON, dashboard).path("templating").path("list")) {
+            if (v.path("type").asText().equals("query")) out.add(v.get("query").get("query").asText());
+        }
         return out;
     }
 
