@@ -1,11 +1,15 @@
 package dev.refusalmonitor.deploy;
 
+import dev.refusalmonitor.contract.SizeLimits;
+
+import dev.refusalmonitor.contract.TopicNames;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusalmonitor.deploy.Manifests.Container;
 import dev.refusalmonitor.gateway.HiddenStatePublisher;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.config.TopicId;
-import dev.refusalmonitor.monitor.config.TopicSettings;
+import dev.refusalmonitor.contract.TopicId;
+import dev.refusalmonitor.contract.TopicSettings;
 import dev.refusalmonitor.trainer.publish.VersionedPublisher;
 import dev.refusalmonitor.trainer.service.TrainerSettings;
 import org.apache.kafka.common.config.TopicConfig;
@@ -99,11 +103,11 @@ class KafkaTopicsAndAclsTest {
                 assertEquals(MonitorConfig.defaults().topic(id).configs(), config.topic(id).configs(), k + ": configs of " + id);
             }
             assertEquals(MonitorConfig.DEFAULT_APPLICATION_ID, config.applicationId(), k + ": application id");
-            assertEquals(TrainerSettings.DEFAULT_HISTORY_TOPIC, history, k + ": history topic");
-            assertEquals(TrainerSettings.DEFAULT_SAMPLES_TOPIC, Code.value(run, "--samples-topic"), k + ": samples topic");
-            assertEquals(TrainerSettings.DEFAULT_DIRECTIONS_TOPIC, Code.value(run, "--directions-topic"), k + ": directions topic");
+            assertEquals(TopicNames.DIRECTIONS_HISTORY, history, k + ": history topic");
+            assertEquals(TopicNames.TRAINING_SAMPLES, Code.value(run, "--samples-topic"), k + ": samples topic");
+            assertEquals(TopicNames.DIRECTIONS, Code.value(run, "--directions-topic"), k + ": directions topic");
             assertEquals(TrainerSettings.DEFAULT_GROUP_ID, Code.value(run, "--group-id"), k + ": trainer group");
-            assertEquals(VersionedPublisher.DEFAULT_MAX_SET_BYTES, maxSetBytes, k + ": trainer --max-set-bytes");
+            assertEquals(SizeLimits.DEFAULT_MAX_SET_BYTES, maxSetBytes, k + ": trainer --max-set-bytes");
         }
     }
 
@@ -246,7 +250,9 @@ class KafkaTopicsAndAclsTest {
         for (String t : List.of(directions, history)) {
             needs.add(new Need("topic", t, "Read", false, "TopicScan (versions in force, rollback)"));
             needs.add(new Need("topic", t, "Write", false, "VersionedPublisher"));
-            needs.add(new Need("topic", t, "Create", false, "VersionedPublisher.ensureTopics at every start"));
+            // VersionedPublisher.ensureTopics goes through TopicProvisioner: it lists, then creates only what is
+            // missing (the KafkaTopics exist, so no Create) and checks existing topics' configs.
+            needs.add(new Need("topic", t, "DescribeConfigs", false, "TopicProvisioner describeConfigs"));
         }
         checkLeastPrivilege(m, principal(m, KubernetesManifestsTest.TRAINER_IMAGE), needs);
     }
@@ -259,7 +265,7 @@ class KafkaTopicsAndAclsTest {
         CommandLine.Model.CommandSpec bridge = bridgeRun(m);
         // The gateway's labelled output (gateway publish --label) goes to its default training topic: the monitor's.
         String training = Code.defaultOf(Code.gatewayCli(), "publish", "--training-topic");
-        assertEquals(HiddenStatePublisher.DEFAULT_TRAINING_TOPIC, training);
+        assertEquals(TopicNames.TRAINING_SAMPLES, training);
         assertEquals(c.topic(TopicId.TRAINING_SAMPLES).name(), training, k + ": gateway training topic vs the monitor's");
         List<Need> needs = List.of(
                 new Need("topic", Code.value(bridge, "--topic"), "Write", false, "vllm-bridge producer"),

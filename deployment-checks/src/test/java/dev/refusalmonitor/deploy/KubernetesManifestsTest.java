@@ -1,10 +1,12 @@
 package dev.refusalmonitor.deploy;
 
+import dev.refusalmonitor.monitor.stream.DirectionTrust;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.refusalmonitor.deploy.Manifests.Container;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.config.NoDirectionsPolicy;
-import dev.refusalmonitor.monitor.config.TopicId;
+import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.monitor.http.Check;
 import dev.refusalmonitor.monitor.http.HttpEndpoints;
 import dev.refusalmonitor.monitor.kafka.Topics;
@@ -146,7 +148,7 @@ class KubernetesManifestsTest {
         // The real endpoints, first unhealthy then healthy: the probes must follow /healthz.
         boolean[] healthy = {false};
         BooleanSupplier health = () -> healthy[0];
-        try (TrainerHttp http = new TrainerHttp(0, () -> "# no metrics\n", health)) {
+        try (TrainerHttp http = new TrainerHttp("127.0.0.1", 0, () -> "# no metrics\n", health)) {
             assertEquals(404, Code.get(http.port(), "/no-such-path"), "the trainer answers unknown paths with 404");
             checkProbe(k, c, "livenessProbe", port, http.port(), 503);
             healthy[0] = true;
@@ -442,7 +444,7 @@ class KubernetesManifestsTest {
     void shouldNeedNoStreamsInternalTopics(String k) {
         MonitorConfig config = monitorConfig(Manifests.render(k));
         TopologyDescription d = ScoringTopology.build(Topics.from(config), new ScoringTopology.Parts(
-                new DirectionRegistry(new DirectionSetMetrics(), Clock.systemUTC()), new ScoringMetrics(),
+                new DirectionRegistry(new DirectionSetMetrics(), Clock.systemUTC(), DirectionTrust.NOT_REQUIRED), new ScoringMetrics(),
                 NoDirectionsPolicy.DLQ, ScoreListener.NONE, Clock.systemUTC())).describe();
         Set<String> configured = new HashSet<>();
         config.topics().forEach(t -> configured.add(t.name()));
