@@ -103,14 +103,7 @@ public final class DirectionSetCodec {
 
     /** Verifies and validates a parsed envelope: version, checksum, payload, identity, then the set itself. */
     public static DirectionSetModel open(DirectionSetEnvelope envelope) throws InvalidDirectionSetException {
-        checkSchemaVersion("envelope", envelope.getSchemaVersion());
-        if (envelope.getSha256().isEmpty()) throw missing("envelope sha256 is empty");
-        byte[] payloadBytes = envelope.getPayload().toByteArray();
-        String actual = sha256Hex(payloadBytes);
-        if (!actual.equals(envelope.getSha256())) {
-            throw new InvalidDirectionSetException(Reason.CHECKSUM_MISMATCH, "payload of " + payloadBytes.length
-                    + " bytes has sha256 " + actual + " but the envelope says " + envelope.getSha256());
-        }
+        byte[] payloadBytes = verifyChecksum(envelope);
         DirectionSet payload;
         try {
             payload = DirectionSet.parseFrom(payloadBytes);
@@ -128,6 +121,24 @@ public final class DirectionSetCodec {
                     + Long.toUnsignedString(payload.getVersion()));
         }
         return fromProto(payload);
+    }
+
+    /**
+     * Checks the envelope's schema version and that its SHA-256 matches the payload (corruption in transit or at
+     * rest; a signature, checked by the reader's trust, is what rules out a forger who recomputes it).
+     *
+     * @return the payload bytes
+     */
+    public static byte[] verifyChecksum(DirectionSetEnvelope envelope) throws InvalidDirectionSetException {
+        checkSchemaVersion("envelope", envelope.getSchemaVersion());
+        if (envelope.getSha256().isEmpty()) throw missing("envelope sha256 is empty");
+        byte[] payloadBytes = envelope.getPayload().toByteArray();
+        String actual = sha256Hex(payloadBytes);
+        if (!actual.equals(envelope.getSha256())) {
+            throw new InvalidDirectionSetException(Reason.CHECKSUM_MISMATCH, "payload of " + payloadBytes.length
+                    + " bytes has sha256 " + actual + " but the envelope says " + envelope.getSha256());
+        }
+        return payloadBytes;
     }
 
     /** Lower-case hex SHA-256 of {@code bytes}. */

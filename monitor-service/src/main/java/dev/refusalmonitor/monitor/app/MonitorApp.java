@@ -11,6 +11,8 @@ import dev.refusalmonitor.monitor.metrics.MonitorMetrics;
 import dev.refusalmonitor.monitor.metrics.ScoringMetrics;
 import dev.refusalmonitor.monitor.stream.DirectionRegistry;
 import dev.refusalmonitor.monitor.stream.DirectionTrust;
+import dev.refusalmonitor.schemas.kafka.DirectionHistory;
+import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
 import dev.refusalmonitor.monitor.stream.ScoringTopology;
 import dev.refusalmonitor.schemas.DecodedHiddenState;
@@ -82,7 +84,9 @@ public final class MonitorApp implements AutoCloseable {
                     MonitorConfig.DIRECTIONS_TRUSTED_KEYS);
         else
             LOG.info("direction sets must be signed by one of the trusted keys {}", trust.keys().keyIds());
-        DirectionRegistry registry = new DirectionRegistry(directionMetrics, Clock.systemUTC(), trust);
+        DirectionHistory history = new DirectionHistory(config.consumerProperties(),
+                config.topic(TopicId.DIRECTIONS_HISTORY).name(), Duration.ofSeconds(60));
+        DirectionRegistry registry = new DirectionRegistry(directionMetrics, Clock.systemUTC(), trust, history::newestFirst);
         DriftListener drift = config.driftEnabled() ? DriftListener.start(config, metrics.registry()) : null;
         ScoreListener listeners = drift == null ? listener : both(drift, listener);
         Topology topology = ScoringTopology.build(Topics.from(config),

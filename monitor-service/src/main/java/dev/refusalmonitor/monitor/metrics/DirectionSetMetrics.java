@@ -53,8 +53,16 @@ public final class DirectionSetMetrics implements MeterBinder {
         this.registry = registry;
     }
 
-    /** Records that {@code version} (created at {@code createdAt}) is now in force for the model. */
+    /** Records that {@code version} (created at {@code createdAt}) is now in force for the model, read from the directions topic. */
     public void directionsLoaded(String model, long version, Instant createdAt) {
+        directionsLoaded(model, version, createdAt, false);
+    }
+
+    /**
+     * Records that {@code version} is now in force for the model; {@code fromHistory} when it was taken from the
+     * history topic because the model's record on the directions topic could not be used.
+     */
+    public void directionsLoaded(String model, long version, Instant createdAt, boolean fromHistory) {
         MeterRegistry r = registry;
         if (r == null) {
             throw new IllegalStateException("DirectionSetMetrics is not bound to a registry");
@@ -70,8 +78,13 @@ public final class DirectionSetMetrics implements MeterBinder {
                             x -> Math.max(0, clock.wallTime() - x.createdAtMillis))
                     .description("Time since the direction set in force was created")
                     .tags(tags).register(r);
+            Gauge.builder(MetricNames.DIRECTIONS_FROM_HISTORY, n, x -> x.fromHistory ? 1 : 0)
+                    .description("1 when the set in force was taken from the history topic because the model's "
+                            + "directions record was unusable (invalid, unsigned or untrusted), else 0")
+                    .tags(tags).register(r);
             return n;
         });
+        s.fromHistory = fromHistory;
         s.version = version;
         s.createdAtMillis = createdAt.toEpochMilli();
     }
@@ -92,5 +105,6 @@ public final class DirectionSetMetrics implements MeterBinder {
     private static final class InForce {
         volatile double version;
         volatile long createdAtMillis;
+        volatile boolean fromHistory;
     }
 }

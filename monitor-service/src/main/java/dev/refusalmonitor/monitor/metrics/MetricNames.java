@@ -55,6 +55,9 @@ public final class MetricNames {
     /** Time gauge: seconds since the set in force was created, by {@link #TAG_MODEL}. Prometheus: {@value #PROM_DIRECTIONS_AGE}. */
     public static final String DIRECTIONS_AGE = PREFIX + ".directions.age";
     public static final String PROM_DIRECTIONS_AGE = "refusal_monitor_directions_age_seconds";
+    /** Gauge: 1 when the set in force came from the history topic (the directions record was unusable), by {@link #TAG_MODEL}. Prometheus: {@value #PROM_DIRECTIONS_FROM_HISTORY}. */
+    public static final String DIRECTIONS_FROM_HISTORY = PREFIX + ".directions.from.history";
+    public static final String PROM_DIRECTIONS_FROM_HISTORY = "refusal_monitor_directions_from_history";
     /** Counter: direction sets rejected, by {@link #TAG_REASON} ({@link DirectionsRejectReason}). Prometheus: {@value #PROM_DIRECTIONS_REJECTED}. */
     public static final String DIRECTIONS_REJECTED = PREFIX + ".directions.rejected";
     public static final String PROM_DIRECTIONS_REJECTED = "refusal_monitor_directions_rejected_total";
@@ -145,7 +148,7 @@ public final class MetricNames {
 
     /** Every monitor metric's Prometheus family name (for rule/dashboard checks). */
     public static final List<String> PROMETHEUS_NAMES = List.of(PROM_RECORDS, PROM_DLQ, PROM_FLAGGED, PROM_SCORING,
-            PROM_SCORE_BUCKETS, PROM_DIRECTIONS_VERSION, PROM_DIRECTIONS_AGE, PROM_DIRECTIONS_REJECTED);
+            PROM_SCORE_BUCKETS, PROM_DIRECTIONS_VERSION, PROM_DIRECTIONS_AGE, PROM_DIRECTIONS_FROM_HISTORY, PROM_DIRECTIONS_REJECTED);
 
     /** Every drift metric's Prometheus family name (exported by {@code monitor.drift.DriftMetrics}). */
     public static final List<String> PROMETHEUS_DRIFT_NAMES = List.of(PROM_DRIFT_PROBABILITY_MEAN, PROM_DRIFT_RATE, PROM_DRIFT_RATE_DIFFERENCE, PROM_DRIFT_RATE_DIFFERENCE_LOWER,

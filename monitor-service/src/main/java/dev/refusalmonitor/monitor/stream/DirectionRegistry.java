@@ -14,9 +14,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The direction sets in force, one per model, shared by the global-store updater (writer) and every stream thread
@@ -36,11 +38,23 @@ public final class DirectionRegistry {
     private final DirectionSetMetrics metrics;
     private final Clock clock;
     private final DirectionTrust trust;
+    private final Function<String, List<byte[]>> history;
 
+    /** A registry without a history topic to fall back on. */
     public DirectionRegistry(DirectionSetMetrics metrics, Clock clock, DirectionTrust trust) {
+        this(metrics, clock, trust, model -> List.of());
+    }
+
+    /**
+     * @param history a model's sealed sets from the history topic, newest version first ({@code DirectionHistory}):
+     *                where a model with no set in force looks when its directions record is unusable
+     */
+    public DirectionRegistry(DirectionSetMetrics metrics, Clock clock, DirectionTrust trust,
+                             Function<String, List<byte[]>> history) {
         this.metrics = metrics;
         this.clock = clock;
         this.trust = trust;
+        this.history = history;
     }
 
     /** The set in force for {@code modelId}, or null. */
@@ -65,9 +79,40 @@ public final class DirectionRegistry {
      * Called by the single global-store thread.
      */
     public Outcome offer(String key, byte[] sealed) {
+        Outcome outcome = accept(key, sealed, false);
+        if (outcome == Outcome.REJECTED && key != null && !byModel.containsKey(key)) fallBackToHistory(key);
+        return outcome;
+    }
+
+    /**
+     * The model's record on the directions topic was refused and it has no set in force (after compaction that
+     * record may be the only one left): use the newest version on the history topic that passes every check.
+     */
+    private void fallBackToHistory(String model) {
+        List<byte[]> versions;
+        try {
+            versions = history.apply(model);
+        } catch (RuntimeException e) {
+            LOG.error("model '{}' has no usable direction set and the history topic could not be read: {}", model,
+                    e.getMessage());
+            return;
+        }
+        for (byte[] sealed : versions) {
+            if (accept(model, sealed, true) == Outcome.ACCEPTED) {
+                LOG.warn("model '{}': its directions record is unusable; scoring with version {} from the history topic "
+                        + "until a valid newer set is published", model, byModel.get(model).version());
+                return;
+            }
+        }
+        LOG.error("model '{}' has no usable direction set: its directions record and {} history versions were refused",
+                model, versions.size());
+    }
+
+    private Outcome accept(String key, byte[] sealed, boolean fromHistory) {
         DirectionSetModel set;
         try {
             DirectionSetEnvelope envelope = DirectionSetCodec.parseEnvelope(sealed);
+            DirectionSetCodec.verifyChecksum(envelope);
             if (trust.required()) {
                 TrustedKeys.Verdict verdict = trust.keys().verify(envelope);
                 if (verdict != TrustedKeys.Verdict.VALID) {
@@ -111,7 +156,7 @@ public final class DirectionRegistry {
         }
         Instant now = clock.instant();
         byModel.put(set.modelId(), new LoadedDirections(set, scorer, now));
-        metrics.directionsLoaded(set.modelId(), set.version(), Instant.ofEpochMilli(set.createdAtUnixMs()));
+        metrics.directionsLoaded(set.modelId(), set.version(), Instant.ofEpochMilli(set.createdAtUnixMs()), fromHistory);
         LOG.info("directions for model '{}' now at version {} (d = {}, scoring layer {}, previous {})", set.modelId(),
                 set.version(), set.dim(), set.scoringLayer(), current == null ? "none" : current.version());
         return Outcome.ACCEPTED;

@@ -1,5 +1,7 @@
 package dev.refusalmonitor.monitor.stream;
 
+import dev.refusalmonitor.monitor.testing.TestKeys;
+
 import com.google.protobuf.ByteString;
 import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.monitor.app.MonitorApp;
@@ -76,13 +78,15 @@ class DirectionLifecycleIntegrationTest extends BrokerTestBase {
             // Invalid sets after v2: one with a flipped payload byte (checksum mismatch), one whose dim disagrees
             // with its vectors (re-sealed with a correct checksum, so only validation can catch it).
             DirectionSetModel v3 = v2.withVersion(3, v2.createdAtUnixMs() + 1);
-            DirectionSetEnvelope good3 = DirectionSetCodec.envelope(v3, null);
+            DirectionSetEnvelope good3 = DirectionSetCodec.envelope(v3, TestKeys.signer());
             byte[] payload = good3.getPayload().toByteArray();
             payload[payload.length / 2] ^= 0x01;
             byte[] flipped = good3.toBuilder().setPayload(ByteString.copyFrom(payload)).build().toByteArray();
+            // Signed by the trusted key, so it passes the trust check and only validation can refuse it.
             byte[] wrongDimPayload = DirectionSetCodec.toProto(v3).toBuilder().setDim(ScoringFixtures.D + 1).build().toByteArray();
             byte[] wrongDim = good3.toBuilder().setPayload(ByteString.copyFrom(wrongDimPayload))
-                    .setSha256(DirectionSetCodec.sha256Hex(wrongDimPayload)).build().toByteArray();
+                    .setSha256(DirectionSetCodec.sha256Hex(wrongDimPayload))
+                    .setSignature(ByteString.copyFrom(TestKeys.signer().sign(wrongDimPayload))).build().toByteArray();
             String scrape0 = app.metrics().scrape();
             double checksum0 = rejected(scrape0, DirectionsRejectReason.CHECKSUM_MISMATCH);
             double invalid0 = rejected(scrape0, DirectionsRejectReason.INVALID);

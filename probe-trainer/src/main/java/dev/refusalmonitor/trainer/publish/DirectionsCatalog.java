@@ -1,5 +1,8 @@
 package dev.refusalmonitor.trainer.publish;
 
+import dev.refusalmonitor.schemas.kafka.DirectionHistory;
+import dev.refusalmonitor.schemas.kafka.TopicScan;
+
 import dev.refusalmonitor.schemas.DirectionSetCodec;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException;
 import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
@@ -23,11 +26,6 @@ public final class DirectionsCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(DirectionsCatalog.class);
 
     private DirectionsCatalog() {
-    }
-
-    /** Key of a set on the history topic. */
-    public static String historyKey(String modelId, long version) {
-        return modelId + ":" + version;
     }
 
     /**
@@ -75,7 +73,7 @@ public final class DirectionsCatalog {
     /** One version of one model from the history topic, or null when it is not there. */
     public static PublishedSet fromHistory(Properties clientProperties, String historyTopic, String modelId, long version,
                                            Duration timeout) {
-        String key = historyKey(modelId, version);
+        String key = DirectionHistory.key(modelId, version);
         PublishedSet[] found = new PublishedSet[1];
         TopicScan.readAll(clientProperties, historyTopic, timeout, r -> {
             if (key.equals(r.key()) && r.value() != null) {

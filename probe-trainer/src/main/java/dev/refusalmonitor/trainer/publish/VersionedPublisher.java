@@ -3,6 +3,7 @@ package dev.refusalmonitor.trainer.publish;
 import dev.refusalmonitor.contract.SizeLimits;
 import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.contract.TopicSettings;
+import dev.refusalmonitor.schemas.kafka.DirectionHistory;
 import dev.refusalmonitor.schemas.kafka.TopicProvisioner;
 import dev.refusalmonitor.schemas.kafka.DirectionPublisher;
 
@@ -159,7 +160,7 @@ public final class VersionedPublisher implements AutoCloseable {
             for (LayerDirections l : set.layers()) exact |= l.mahalanobis() != null && l.mahalanobis().hasExact();
             throw new SetTooLargeException(modelId, set.dim(), set.layers().size(), exact, sealed.length, maxSetBytes);
         }
-        if (historyTopic != null) producer.send(historyTopic, DirectionsCatalog.historyKey(modelId, version), sealed);
+        if (historyTopic != null) producer.send(historyTopic, DirectionHistory.key(modelId, version), sealed);
         producer.publishSealed(modelId, sealed);
         published.merge(modelId, version, Math::max);
         String signedBy = envelope.getKeyId().isEmpty() ? "unsigned" : "signed by key " + envelope.getKeyId();

@@ -1,4 +1,4 @@
-package dev.refusalmonitor.trainer.publish;
+package dev.refusalmonitor.schemas.kafka;
 
 import dev.refusalmonitor.contract.SizeLimits;
 
