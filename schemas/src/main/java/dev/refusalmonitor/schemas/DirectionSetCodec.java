@@ -85,6 +85,48 @@ public final class DirectionSetCodec {
         return b.build();
     }
 
+    /**
+     * A withdrawal of {@code modelId}'s directions from {@code version} on (the monitor then has no set for the model
+     * and dead-letters its records as {@code no_directions}), signed by {@code signer} (null: unsigned). The payload
+     * carries only the identity, so the signature covers model, version and time.
+     */
+    public static DirectionSetEnvelope withdrawal(String modelId, long version, long createdAtUnixMs,
+                                                  DirectionSetSigner signer) {
+        if (modelId == null || modelId.isEmpty() || version <= 0)
+            throw new IllegalArgumentException("a withdrawal needs a model id and a version > 0");
+        byte[] bytes = DirectionSet.newBuilder().setSchemaVersion(SCHEMA_VERSION).setModelId(modelId).setVersion(version)
+                .setCreatedAtUnixMs(createdAtUnixMs).build().toByteArray();
+        DirectionSetEnvelope.Builder b = DirectionSetEnvelope.newBuilder()
+                .setSchemaVersion(SCHEMA_VERSION)
+                .setPayload(ByteString.copyFrom(bytes))
+                .setSha256(sha256Hex(bytes))
+                .setModelId(modelId)
+                .setVersion(version)
+                .setWithdrawn(true);
+        if (signer != null) b.setSignature(ByteString.copyFrom(signer.sign(bytes))).setKeyId(signer.keyId());
+        return b.build();
+    }
+
+    /**
+     * The identity of a withdrawal envelope: checksum verified, payload parsed, identity matching the envelope.
+     *
+     * @throws InvalidDirectionSetException when it is not a well-formed withdrawal
+     */
+    public static DirectionSet openWithdrawal(DirectionSetEnvelope envelope) throws InvalidDirectionSetException {
+        if (!envelope.getWithdrawn()) throw new InvalidDirectionSetException(Reason.INVALID_VALUE, "not a withdrawal");
+        byte[] payloadBytes = verifyChecksum(envelope);
+        DirectionSet payload;
+        try {
+            payload = DirectionSet.parseFrom(payloadBytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new InvalidDirectionSetException(Reason.CORRUPT, "withdrawal payload is not parseable: " + e.getMessage(), e);
+        }
+        if (payload.getModelId().isEmpty() || payload.getVersion() == 0) throw missing("withdrawal without model id or version");
+        if (!payload.getModelId().equals(envelope.getModelId()) || payload.getVersion() != envelope.getVersion())
+            throw new InvalidDirectionSetException(Reason.IDENTITY_MISMATCH, "withdrawal envelope and payload disagree");
+        return payload;
+    }
+
     /** Parses an envelope without opening its payload (to read its identity or signature). */
     public static DirectionSetEnvelope parseEnvelope(byte[] envelopeBytes) throws InvalidDirectionSetException {
         if (envelopeBytes == null) throw new InvalidDirectionSetException(Reason.CORRUPT, "null envelope");
@@ -103,6 +145,9 @@ public final class DirectionSetCodec {
 
     /** Verifies and validates a parsed envelope: version, checksum, payload, identity, then the set itself. */
     public static DirectionSetModel open(DirectionSetEnvelope envelope) throws InvalidDirectionSetException {
+        if (envelope.getWithdrawn())
+            throw new InvalidDirectionSetException(Reason.INVALID_VALUE, "a withdrawal of model '" + envelope.getModelId()
+                    + "' as of version " + Long.toUnsignedString(envelope.getVersion()) + ", not a direction set");
         byte[] payloadBytes = verifyChecksum(envelope);
         DirectionSet payload;
         try {

@@ -83,6 +83,8 @@ public final class MonitorConfig {
     public static final String DIRECTIONS_TRUSTED_KEYS = PREFIX + "directions.trusted.keys";
     /** {@code true} (default): unsigned or untrusted direction sets are rejected. */
     public static final String DIRECTIONS_REQUIRE_SIGNATURE = PREFIX + "directions.require.signature";
+    /** {@code false} (default): a plain tombstone on the directions topic does not withdraw a model (a signed withdrawal does). */
+    public static final String DIRECTIONS_ALLOW_TOMBSTONES = PREFIX + "directions.allow.tombstones";
     public static final String HTTP_PORT = PREFIX + "http.port";
     public static final String HTTP_BIND_ADDRESS = PREFIX + "http.bind.address";
     public static final String METRICS_TENANT_ALLOWLIST = PREFIX + "metrics.tenant.allowlist";
@@ -147,7 +149,7 @@ public final class MonitorConfig {
     static {
         Set<String> keys = new LinkedHashSet<>(List.of(BOOTSTRAP_SERVERS, APPLICATION_ID, PROCESSING_GUARANTEE,
                 NUM_STREAM_THREADS, DIRECTIONS_MAX_MESSAGE_BYTES, NO_DIRECTIONS_POLICY, DIRECTIONS_TRUSTED_KEYS,
-                DIRECTIONS_REQUIRE_SIGNATURE, HTTP_PORT, HTTP_BIND_ADDRESS,
+                DIRECTIONS_REQUIRE_SIGNATURE, DIRECTIONS_ALLOW_TOMBSTONES, HTTP_PORT, HTTP_BIND_ADDRESS,
                 METRICS_TENANT_ALLOWLIST, METRICS_ROUTE_ALLOWLIST, DRIFT_ENABLED, DRIFT_WINDOW_SIZE,
                 DRIFT_WINDOW_DURATION_MS, DRIFT_REFERENCE_MODE, DRIFT_REFERENCE_WINDOWS, DRIFT_MAX_SLICES_PER_MODEL,
                 DRIFT_MAX_MODELS, DRIFT_ADVANCE_INTERVAL_MS));
@@ -175,6 +177,7 @@ public final class MonitorConfig {
     private final NoDirectionsPolicy noDirectionsPolicy;
     private final List<Path> trustedKeyFiles;
     private final boolean requireSignature;
+    private final boolean allowTombstones;
     private final int httpPort;
     private final String httpBindAddress;
     private final Set<String> tenantAllowlist;
@@ -197,6 +200,7 @@ public final class MonitorConfig {
         this.noDirectionsPolicy = NoDirectionsPolicy.parse(m.get(NO_DIRECTIONS_POLICY));
         this.trustedKeyFiles = parseList(m.get(DIRECTIONS_TRUSTED_KEYS)).stream().map(Path::of).toList();
         this.requireSignature = parseBoolean(m, DIRECTIONS_REQUIRE_SIGNATURE);
+        this.allowTombstones = parseBoolean(m, DIRECTIONS_ALLOW_TOMBSTONES);
         this.httpPort = parseInt(m, HTTP_PORT, 0, 65535);
         this.httpBindAddress = require(m, HTTP_BIND_ADDRESS);
         this.tenantAllowlist = parseList(m.get(METRICS_TENANT_ALLOWLIST));
@@ -329,6 +333,11 @@ public final class MonitorConfig {
         return requireSignature;
     }
 
+    /** Whether a plain tombstone withdraws a model (default false: only a signed withdrawal does). */
+    public boolean allowTombstones() {
+        return allowTombstones;
+    }
+
     /** HTTP port; 0 picks a free port. */
     public int httpPort() {
         return httpPort;
@@ -440,6 +449,7 @@ public final class MonitorConfig {
         all.put(NO_DIRECTIONS_POLICY, noDirectionsPolicy.value());
         all.put(DIRECTIONS_TRUSTED_KEYS, String.join(",", trustedKeyFiles.stream().map(Path::toString).toList()));
         all.put(DIRECTIONS_REQUIRE_SIGNATURE, Boolean.toString(requireSignature));
+        all.put(DIRECTIONS_ALLOW_TOMBSTONES, Boolean.toString(allowTombstones));
         all.put(HTTP_PORT, Integer.toString(httpPort));
         all.put(HTTP_BIND_ADDRESS, httpBindAddress);
         all.put(METRICS_TENANT_ALLOWLIST, String.join(",", tenantAllowlist));
@@ -481,6 +491,7 @@ public final class MonitorConfig {
         d.put(NO_DIRECTIONS_POLICY, NoDirectionsPolicy.DLQ.value());
         d.put(DIRECTIONS_TRUSTED_KEYS, "");
         d.put(DIRECTIONS_REQUIRE_SIGNATURE, "true");
+        d.put(DIRECTIONS_ALLOW_TOMBSTONES, "false");
         d.put(HTTP_PORT, Integer.toString(DEFAULT_HTTP_PORT));
         d.put(HTTP_BIND_ADDRESS, DEFAULT_HTTP_BIND_ADDRESS);
         d.put(METRICS_TENANT_ALLOWLIST, "");

@@ -89,6 +89,15 @@ public final class DirectionSetMetrics implements MeterBinder {
         s.createdAtMillis = createdAt.toEpochMilli();
     }
 
+    /** Records that the model's directions were withdrawn: its version gauge reads 0 (no set in force). */
+    public void directionsWithdrawn(String model) {
+        InForce s = inForce.get(ScoringMetrics.modelTag(model));
+        if (s != null) {
+            s.version = 0;
+            s.fromHistory = false;
+        }
+    }
+
     /** Counts one rejected direction set. */
     public void rejected(DirectionsRejectReason reason) {
         if (registry == null) {

@@ -11,7 +11,9 @@ public enum DirectionsRejectReason {
     /** Signed by a key that is not in {@code refusal.monitor.directions.trusted.keys}. */
     UNTRUSTED_KEY("untrusted_key"),
     /** Signed by a trusted key id, but the signature does not match the payload (forged or altered). */
-    BAD_SIGNATURE("bad_signature");
+    BAD_SIGNATURE("bad_signature"),
+    /** A plain tombstone, ignored unless {@code refusal.monitor.directions.allow.tombstones=true}. */
+    TOMBSTONE("tombstone");
 
     private final String tag;
 

@@ -32,9 +32,11 @@ public final class DirectionRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(DirectionRegistry.class);
 
     /** What {@link #offer} did. */
-    public enum Outcome { ACCEPTED, UNCHANGED, REJECTED }
+    public enum Outcome { ACCEPTED, UNCHANGED, REJECTED, WITHDRAWN }
 
     private final Map<String, LoadedDirections> byModel = new ConcurrentHashMap<>();
+    /** Models withdrawn by a signed withdrawal, with its version: only a newer set brings a model back. */
+    private final Map<String, Long> withdrawnAt = new ConcurrentHashMap<>();
     private final DirectionSetMetrics metrics;
     private final Clock clock;
     private final DirectionTrust trust;
@@ -80,7 +82,8 @@ public final class DirectionRegistry {
      */
     public Outcome offer(String key, byte[] sealed) {
         Outcome outcome = accept(key, sealed, false);
-        if (outcome == Outcome.REJECTED && key != null && !byModel.containsKey(key)) fallBackToHistory(key);
+        if (outcome == Outcome.REJECTED && key != null && !byModel.containsKey(key) && !withdrawnAt.containsKey(key))
+            fallBackToHistory(key);
         return outcome;
     }
 
@@ -128,6 +131,7 @@ public final class DirectionRegistry {
                     };
                 }
             }
+            if (envelope.getWithdrawn()) return withdraw(key, DirectionSetCodec.openWithdrawal(envelope));
             set = DirectionSetCodec.open(envelope);
         } catch (InvalidDirectionSetException e) {
             DirectionsRejectReason reason = switch (e.reason()) {
@@ -148,6 +152,10 @@ public final class DirectionRegistry {
         if (current != null && set.version() <= current.version())
             return reject(key, DirectionsRejectReason.STALE_VERSION, "version " + set.version()
                     + " is not newer than version " + current.version() + " in force");
+        Long withdrawn = withdrawnAt.get(set.modelId());
+        if (withdrawn != null && set.version() <= withdrawn)
+            return reject(key, DirectionsRejectReason.STALE_VERSION, "version " + set.version()
+                    + " is not newer than the withdrawal at version " + withdrawn);
         DirectionSetScorer scorer;
         try {
             scorer = new DirectionSetScorer(set);
@@ -156,15 +164,46 @@ public final class DirectionRegistry {
         }
         Instant now = clock.instant();
         byModel.put(set.modelId(), new LoadedDirections(set, scorer, now));
+        withdrawnAt.remove(set.modelId());
         metrics.directionsLoaded(set.modelId(), set.version(), Instant.ofEpochMilli(set.createdAtUnixMs()), fromHistory);
         LOG.info("directions for model '{}' now at version {} (d = {}, scoring layer {}, previous {})", set.modelId(),
                 set.version(), set.dim(), set.scoringLayer(), current == null ? "none" : current.version());
         return Outcome.ACCEPTED;
     }
 
-    /** A tombstone on the directions topic withdraws the model's set. */
-    public void remove(String modelId) {
-        if (byModel.remove(modelId) != null) LOG.warn("directions for model '{}' withdrawn (tombstone)", modelId);
+    /** A (trusted, if required) withdrawal: from its version on, the model has no set until a newer one arrives. */
+    private Outcome withdraw(String key, dev.refusalmonitor.schemas.v1.DirectionSet withdrawal) {
+        String model = withdrawal.getModelId();
+        if (key != null && !key.equals(model))
+            return reject(key, DirectionsRejectReason.INVALID, "record key '" + key + "' differs from the withdrawal's model id '" + model + "'");
+        LoadedDirections current = byModel.get(model);
+        if (current != null && withdrawal.getVersion() <= current.version())
+            return reject(key, DirectionsRejectReason.STALE_VERSION, "withdrawal at version " + withdrawal.getVersion()
+                    + " is not newer than version " + current.version() + " in force");
+        withdrawnAt.put(model, withdrawal.getVersion());
+        if (byModel.remove(model) != null) metrics.directionsWithdrawn(model);
+        LOG.warn("directions for model '{}' withdrawn at version {}: its records are dead-lettered (no_directions) until "
+                + "a newer set is published", model, withdrawal.getVersion());
+        return Outcome.WITHDRAWN;
+    }
+
+    /**
+     * A tombstone on the directions topic: withdraws the model only when plain tombstones are allowed (anyone with
+     * write access can send one); otherwise it is refused and the set in force stays.
+     *
+     * @return whether the model was withdrawn
+     */
+    public boolean tombstone(String modelId) {
+        if (!trust.allowTombstones()) {
+            reject(modelId, DirectionsRejectReason.TOMBSTONE, "a plain tombstone cannot withdraw a model; publish a signed "
+                    + "withdrawal (probe-trainer withdraw) or set " + MonitorConfig.DIRECTIONS_ALLOW_TOMBSTONES + "=true");
+            return false;
+        }
+        if (byModel.remove(modelId) != null) {
+            metrics.directionsWithdrawn(modelId);
+            LOG.warn("directions for model '{}' withdrawn (tombstone)", modelId);
+        }
+        return true;
     }
 
     private Outcome reject(String key, DirectionsRejectReason reason, String why) {

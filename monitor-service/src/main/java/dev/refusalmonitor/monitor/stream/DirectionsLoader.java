@@ -29,11 +29,13 @@ final class DirectionsLoader implements Processor<String, byte[], Void, Void> {
     public void process(Record<String, byte[]> record) {
         if (record.key() == null) return; // unkeyed records cannot name a model: ignore
         if (record.value() == null) {
-            registry.remove(record.key());
-            store.delete(record.key());
+            if (registry.tombstone(record.key())) store.delete(record.key());
             return;
         }
-        if (registry.offer(record.key(), record.value()) == DirectionRegistry.Outcome.ACCEPTED)
-            store.put(record.key(), record.value());
+        switch (registry.offer(record.key(), record.value())) {
+            case ACCEPTED -> store.put(record.key(), record.value());
+            case WITHDRAWN -> store.delete(record.key());
+            default -> { }
+        }
     }
 }

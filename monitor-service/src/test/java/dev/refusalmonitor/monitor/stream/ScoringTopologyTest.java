@@ -90,7 +90,7 @@ class ScoringTopologyTest {
         ScoringMetrics scoringMetrics = new ScoringMetrics();
         scoringMetrics.bindTo(meters);
         ScoringTopology.Parts parts = new ScoringTopology.Parts(new DirectionRegistry(directionMetrics, clock,
-                        new DirectionTrust(true, TrustedKeys.of(List.of(TestKeys.publicKey())))),
+                        DirectionTrust.signedBy(TrustedKeys.of(List.of(TestKeys.publicKey())))),
                 scoringMetrics, policy, ScoreListener.NONE, clock);
         Properties props = new Properties();
         props.put("application.id", "scoring-topology-spec");
@@ -246,6 +246,40 @@ class ScoringTopologyTest {
         assertEquals(DeadLetterReason.DEAD_LETTER_REASON_NO_DIRECTIONS, DeadLetter.parseFrom(dlq.readValue()).getReason());
         assertEquals(1.0, rejected(DirectionsRejectReason.UNSIGNED));
         assertEquals(1.0, rejected(DirectionsRejectReason.UNTRUSTED_KEY));
+        assertTrue(scores.isEmpty());
+    }
+
+    @Test
+    void shouldNotLetAPlainTombstoneBlindAModel() throws Exception {
+        directions.pipeInput(MODEL, ScoringFixtures.seal(set));
+        directions.pipeInput(MODEL, (byte[]) null);
+        hiddenStates.pipeInput("req-1", ScoringFixtures.hiddenState("req-1", MODEL, ScoringFixtures.requests(1, 3)[0]));
+
+        assertEquals(set.version(), SafetyScore.parseFrom(scores.readValue()).getDirectionsVersion());
+        assertEquals(1.0, rejected(DirectionsRejectReason.TOMBSTONE));
+        assertTrue(dlq.isEmpty());
+    }
+
+    @Test
+    void shouldWithdrawAModelOnlyWithASignedWithdrawalAndNotBringBackOlderVersions() throws Exception {
+        directions.pipeInput(MODEL, ScoringFixtures.seal(set));
+        directions.pipeInput(MODEL, DirectionSetCodec.withdrawal(MODEL, 2, 0, null).toByteArray());
+        float[][] rows = ScoringFixtures.requests(1, 3)[0];
+        hiddenStates.pipeInput("req-1", ScoringFixtures.hiddenState("req-1", MODEL, rows));
+        assertEquals(1, SafetyScore.parseFrom(scores.readValue()).getDirectionsVersion(), "an unsigned withdrawal is refused");
+        assertEquals(1.0, rejected(DirectionsRejectReason.UNSIGNED));
+
+        directions.pipeInput(MODEL, DirectionSetCodec.withdrawal(MODEL, 2, 0, TestKeys.signer()).toByteArray());
+        hiddenStates.pipeInput("req-2", ScoringFixtures.hiddenState("req-2", MODEL, rows));
+        assertEquals(DeadLetterReason.DEAD_LETTER_REASON_NO_DIRECTIONS, DeadLetter.parseFrom(dlq.readValue()).getReason());
+
+        directions.pipeInput(MODEL, ScoringFixtures.seal(set)); // v1 again: older than the withdrawal
+        hiddenStates.pipeInput("req-3", ScoringFixtures.hiddenState("req-3", MODEL, rows));
+        assertEquals(DeadLetterReason.DEAD_LETTER_REASON_NO_DIRECTIONS, DeadLetter.parseFrom(dlq.readValue()).getReason());
+
+        directions.pipeInput(MODEL, ScoringFixtures.seal(ScoringFixtures.directions(MODEL, 3, 9)));
+        hiddenStates.pipeInput("req-4", ScoringFixtures.hiddenState("req-4", MODEL, rows));
+        assertEquals(3, SafetyScore.parseFrom(scores.readValue()).getDirectionsVersion(), "a newer set brings it back");
         assertTrue(scores.isEmpty());
     }
 

@@ -12,7 +12,7 @@ import java.io.PrintWriter;
 @Command(name = "probe-trainer", mixinStandardHelpOptions = true, version = "probe-trainer 0.1.0",
         description = "Fit refusal/harmfulness directions from labelled activations and publish them.",
         subcommands = {FitCommand.class, GenerateCommand.class, KeygenCommand.class, RunCommand.class, ListCommand.class, ShowCommand.class,
-                RollbackCommand.class, PublishCommand.class, CommandLine.HelpCommand.class})
+                RollbackCommand.class, WithdrawCommand.class, PublishCommand.class, CommandLine.HelpCommand.class})
 public final class ProbeTrainerCli implements Runnable {
     /** The service name of the settings convention: keys refusal.trainer.*, environment REFUSAL_TRAINER_*. */
     public static final String SERVICE = "trainer";
@@ -22,7 +22,7 @@ public final class ProbeTrainerCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (fit, generate, keygen, run, list, show, rollback, publish)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (fit, generate, keygen, run, list, show, rollback, withdraw, publish)");
     }
 
     /** The configured command line, for {@code main} and tests. */

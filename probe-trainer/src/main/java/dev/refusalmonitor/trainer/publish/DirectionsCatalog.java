@@ -40,6 +40,10 @@ public final class DirectionsCatalog {
                 out.remove(r.key());
                 return;
             }
+            if (isWithdrawal(r.value())) { // a signed withdrawal: no set in force from its version on
+                out.remove(r.key());
+                return;
+            }
             PublishedSet p = open(r.key(), r.value(), directionsTopic, r.offset());
             if (p == null) return;
             PublishedSet old = out.get(p.set().modelId());
@@ -96,6 +100,14 @@ public final class DirectionsCatalog {
             }
         });
         return out;
+    }
+
+    private static boolean isWithdrawal(byte[] value) {
+        try {
+            return DirectionSetEnvelope.parseFrom(value).getWithdrawn();
+        } catch (InvalidProtocolBufferException e) {
+            return false;
+        }
     }
 
     private static PublishedSet open(String key, byte[] value, String topic, long offset) {

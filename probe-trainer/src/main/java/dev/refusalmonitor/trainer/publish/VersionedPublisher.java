@@ -136,6 +136,25 @@ public final class VersionedPublisher implements AutoCloseable {
     }
 
     /**
+     * Withdraws {@code modelId}'s directions with a withdrawal record (signed by this publisher's signer) as the
+     * model's next version, on the history and then the directions topic.
+     */
+    public Published withdraw(String modelId) {
+        synchronized (locks.computeIfAbsent(modelId, k -> new Object())) {
+            long version = latestVersion(modelId) + 1;
+            long now = System.currentTimeMillis();
+            DirectionSetEnvelope envelope = DirectionSetCodec.withdrawal(modelId, version, now, signer);
+            byte[] sealed = envelope.toByteArray();
+            if (historyTopic != null) producer.send(historyTopic, DirectionHistory.key(modelId, version), sealed);
+            producer.publishSealed(modelId, sealed);
+            published.merge(modelId, version, Math::max);
+            LOG.warn("withdrew the directions of model '{}' as of version {} ({})", modelId, version,
+                    envelope.getKeyId().isEmpty() ? "unsigned" : "signed by key " + envelope.getKeyId());
+            return new Published(modelId, version, sealed.length, envelope.getSha256(), now, envelope.getKeyId());
+        }
+    }
+
+    /**
      * Publishes a sealed set byte for byte (same checksum, same signature) when its version is the model's next one;
      * returns null, writing nothing, when it is not (the caller re-seals it as the next version).
      *

@@ -115,6 +115,11 @@ class TrainerCommandsIntegrationTest {
         assertTrue(show.out().contains("signed by:      key " + keyId), show::toString);
         CliHarness.Run back = ok(probeTrainer(topics("rollback", "signed", "--to", 1, "--signing-key", key)));
         assertTrue(back.out().contains("re-published as version 3") && back.out().contains("signed by key " + keyId), back::toString);
+
+        CliHarness.Run withdrawn = ok(probeTrainer(topics("withdraw", "signed", "--signing-key", key)));
+        assertTrue(withdrawn.out().contains("withdrawn as of version 4") && withdrawn.out().contains("signed by key " + keyId),
+                withdrawn::toString);
+        assertEquals(ExitCodes.USAGE, probeTrainer(topics("show", "signed")).code(), "no set in force after the withdrawal");
     }
 
     @Test
