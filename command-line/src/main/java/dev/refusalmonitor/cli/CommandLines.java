@@ -50,6 +50,20 @@ public final class CommandLines {
     }
 
     /**
+     * What every {@code main} does: builds the command line with {@code factory} on stdout and stderr, runs
+     * {@code args} and exits the JVM with the command's exit code.
+     */
+    public static void runAndExit(java.util.function.BiFunction<PrintWriter, PrintWriter, CommandLine> factory,
+                                  String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = factory.apply(out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /**
      * The one-line message for an exception. NIO's file exceptions often carry only the path ("/x/y"), which reads
      * as no message at all; add what happened to it.
      */

@@ -57,12 +57,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** {@code bin/monitor-service demo ARGS} runs this. */
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
-        int code = commandLine(out, err).execute(args);
-        out.flush();
-        err.flush();
-        System.exit(code);
+        CommandLines.runAndExit(DemoCommand::commandLine, args);
     }
 
     @Spec

@@ -5,6 +5,7 @@ import dev.refusalmonitor.monitor.cli.MonitorServiceCli;
 import dev.refusalmonitor.math.testing.PythonOracle;
 import dev.refusalmonitor.cli.ExitCodes;
 import dev.refusalmonitor.trainer.cli.ProbeTrainerCli;
+import dev.refusalmonitor.cli.testing.CliRun;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -39,14 +40,8 @@ final class ScoreHarness {
     }
 
     private static Run run(BiFunction<PrintWriter, PrintWriter, CommandLine> factory, Object... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        PrintWriter o = new PrintWriter(out);
-        PrintWriter e = new PrintWriter(err);
-        int code = factory.apply(o, e).execute(Arrays.stream(args).map(String::valueOf).toArray(String[]::new));
-        o.flush();
-        e.flush();
-        return new Run(code, out.toString(), err.toString());
+        CliRun r = CliRun.run(factory, args);
+        return new Run(r.code(), r.out(), r.err());
     }
 
     static Run ok(Run r) {

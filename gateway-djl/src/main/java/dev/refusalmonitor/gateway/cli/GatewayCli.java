@@ -4,6 +4,7 @@ package dev.refusalmonitor.gateway.cli;
 
 import dev.refusalmonitor.cli.ServiceCommandLine;
 import dev.refusalmonitor.gateway.GatewayException;
+import dev.refusalmonitor.cli.CommandLines;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,11 +40,6 @@ public final class GatewayCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
-        int code = commandLine(out, err).execute(args);
-        out.flush();
-        err.flush();
-        System.exit(code);
+        CommandLines.runAndExit(GatewayCli::commandLine, args);
     }
 }

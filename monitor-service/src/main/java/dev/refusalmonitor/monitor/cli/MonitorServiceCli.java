@@ -28,11 +28,6 @@ public final class MonitorServiceCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
-        int code = commandLine(out, err).execute(args);
-        out.flush();
-        err.flush();
-        System.exit(code);
+        CommandLines.runAndExit(MonitorServiceCli::commandLine, args);
     }
 }

@@ -3,6 +3,7 @@ package dev.refusalmonitor.trainer.cli;
 import dev.refusalmonitor.activations.ActivationFileException;
 import dev.refusalmonitor.cli.ServiceCommandLine;
 
+import dev.refusalmonitor.cli.CommandLines;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,11 +37,6 @@ public final class ProbeTrainerCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
-        int code = commandLine(out, err).execute(args);
-        out.flush();
-        err.flush();
-        System.exit(code);
+        CommandLines.runAndExit(ProbeTrainerCli::commandLine, args);
     }
 }

@@ -7,6 +7,7 @@ import dev.refusalmonitor.activations.NpyArray;
 import dev.refusalmonitor.activations.NpyDType;
 import dev.refusalmonitor.activations.NpyWriter;
 import dev.refusalmonitor.math.testing.PythonOracle;
+import dev.refusalmonitor.cli.testing.CliRun;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -38,14 +39,8 @@ final class CliHarness {
     }
 
     static Run run(BiFunction<PrintWriter, PrintWriter, CommandLine> factory, Object... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        PrintWriter o = new PrintWriter(out);
-        PrintWriter e = new PrintWriter(err);
-        int code = factory.apply(o, e).execute(Arrays.stream(args).map(String::valueOf).toArray(String[]::new));
-        o.flush();
-        e.flush();
-        return new Run(code, out.toString(), err.toString());
+        CliRun r = CliRun.run(factory, args);
+        return new Run(r.code(), r.out(), r.err());
     }
 
     /** Asserts success. */
