@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * directions topic is not compacted, or has fewer partitions), a warning is logged and returned.
  *
  * <p>Every admin call has the deadline given to the constructor.
+ *
+ * <p>Under least privilege (the Kubernetes base: no Create for any principal) the topics exist beforehand and only
+ * list, describe and describe-configs calls are made. A topic that is missing, or invisible for lack of a Describe
+ * ACL, and may not be created fails the call with a message naming it and every expected topic; a refused login
+ * fails it with "cannot log in to Kafka".
  */
 public final class TopicProvisioner {
 
