@@ -57,6 +57,36 @@ class LeastPrivilegeTest {
         }
     }
 
+    /**
+     * Every ACL of the monitor is needed: without Read on its consumer group (here a copy of the monitor's principal
+     * lacking just that) Kafka Streams stops, and {@code run} ends with one line and exit code 1 instead of waiting.
+     */
+    @Test
+    void aMonitorMissingItsGroupAclStopsWithOneLine(SecureKafka kafka, @TempDir Path tmp) throws Exception {
+        String user = "refusal-monitor-without-group";
+        kafka.addUser(user, kafka.writtenDownAcls().get(MONITOR).stream()
+                .filter(b -> b.pattern().resourceType() != org.apache.kafka.common.resource.ResourceType.GROUP).toList());
+        Properties file = new Properties();
+        kafka.kafkaEnvironment(user).forEach((k, v) -> file.put(FailFastTest.kafkaName(k), v));
+        file.put("refusal.monitor.http.port", "0");
+        file.put("refusal.monitor.num.stream.threads", "1");
+        file.put("refusal.monitor.drift.enabled", "false");
+        Path config = tmp.resolve("monitor.properties");
+        try (var w = Files.newBufferedWriter(config)) {
+            file.store(w, null);
+        }
+        try (Outputs outputs = Outputs.capture()) {
+            java.util.concurrent.CompletableFuture<Run.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> Run.monitor("run", "--config", config.toString()));
+            Run.Result r = run.get(90, TimeUnit.SECONDS);
+            System.out.println(r);
+            assertEquals(1, r.exitCode(), r::toString);
+            assertEquals(1, r.messageLines().size(), r::toString);
+            assertTrue(r.err().contains("run: Kafka Streams stopped: Not authorized to access group: refusal-monitor"), r::toString);
+            outputs.add(r.program(), r.out() + r.err()).assertFree("a password", kafka.secrets());
+        }
+    }
+
     @Test
     void aMonitorWithoutCreateRightsNamesTheTopicsItExpected(SecureKafka kafka, @TempDir Path tmp) throws Exception {
         Properties file = new Properties();

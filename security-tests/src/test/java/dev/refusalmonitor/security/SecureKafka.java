@@ -162,6 +162,31 @@ final class SecureKafka implements ExtensionContext.Store.CloseableResource {
         }
     }
 
+    /**
+     * A principal that is not in users.yaml, with the given ACLs (re-targeted at it) and a SCRAM login, for tests that
+     * take one right away; returns once it can log in.
+     */
+    synchronized void addUser(String user, List<AclBinding> bindings) throws Exception {
+        if (acls.containsKey(user) || passwords.containsKey(user)) throw new IllegalArgumentException(user + " exists");
+        passwords.put(user, randomSecret(SECRET_SENTINEL + "-" + user + "-"));
+        List<AclBinding> own = bindings.stream().map(b -> new AclBinding(b.pattern(), new org.apache.kafka.common.acl.AccessControlEntry(
+                "User:" + user, b.entry().host(), b.entry().operation(), b.entry().permissionType()))).toList();
+        try (Admin admin = Admin.create(adminProperties())) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), passwords.get(user)))).all().get(60, TimeUnit.SECONDS);
+            admin.createAcls(own).all().get(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            AclBindingFilter mine = new AclBindingFilter(org.apache.kafka.common.resource.ResourcePatternFilter.ANY,
+                    new org.apache.kafka.common.acl.AccessControlEntryFilter("User:" + user, null,
+                            org.apache.kafka.common.acl.AclOperation.ANY, org.apache.kafka.common.acl.AclPermissionType.ANY));
+            while (admin.describeAcls(mine).values().get(30, TimeUnit.SECONDS).size() < own.size()) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the broker did not apply the ACLs in time");
+                Thread.sleep(100);
+            }
+        }
+        awaitLogin(user);
+    }
+
     /** {@code localhost:PORT} of the SASL_SSL listener (the certificate names localhost and 127.0.0.1). */
     String bootstrapServers() {
         return cluster.bootstrapServers();
