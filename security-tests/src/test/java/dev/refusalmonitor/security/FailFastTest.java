@@ -39,8 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(SecureKafka.Extension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FailFastTest {
-    /** Far below Kafka's own 60 s deadlines: a refused login must not be retried until they run out. */
-    static final Duration QUICK = Duration.ofSeconds(30);
+    /**
+     * Below Kafka's own 60 s deadlines (a refused login must not be retried until they run out), with room for a
+     * heavily loaded build machine: the runs take about a second each (gateway publish: its model load, a few).
+     */
+    static final Duration QUICK = Duration.ofSeconds(45);
     static final String WRONG_PASSWORD = "wrong-" + SecureKafka.SECRET_SENTINEL + "-password";
 
     enum Failure {
@@ -150,9 +153,9 @@ class FailFastTest {
                 .write(watch.resolve("req-1.safetensors"));
         Map<String, String> env = environment(kafka, GATEWAY, failure);
         try (Outputs outputs = Outputs.capture()) {
-            // A retry would wait QUICK: a refused login or certificate must not be retried at all.
+            // A retry would wait longer than QUICK: a refused login or certificate must not be retried at all.
             Run.Result r = Run.gateway(env, "vllm-bridge", "--once", "--watch-dir", watch.toString(), "--settle-ms", "0",
-                    "--max-attempts", "3", "--retry-backoff-ms", Long.toString(QUICK.toMillis()),
+                    "--max-attempts", "3", "--retry-backoff-ms", Long.toString(QUICK.toMillis() + 15_000),
                     "--bootstrap-servers", env.get("KAFKA_BOOTSTRAP_SERVERS"), "--model-id", "m");
             assertFailsFast(r, failure.java, outputs, kafka);
             assertTrue(r.err().contains("the files stay in " + watch), r::toString);
@@ -161,7 +164,7 @@ class FailFastTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Failure.class, names = "WRONG_PASSWORD")
+    @EnumSource(Failure.class)
     void gatewayPublish(Failure failure, SecureKafka kafka, @TempDir Path tmp) throws Exception {
         Path prompts = tmp.resolve("prompts.json");
         Files.writeString(prompts, "[{\"instruction\": \"How do I bake bread?\"}]");

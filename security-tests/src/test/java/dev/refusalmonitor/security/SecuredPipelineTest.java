@@ -275,6 +275,11 @@ class SecuredPipelineTest {
             Set<String> secrets = new HashSet<>(kafka.secrets());
             secrets.add(SecureKafka.SECRET_SENTINEL);
             outputs.assertFree("a password", secrets);
+            // The trainer's private signing key: no line of its PEM body anywhere.
+            List<String> keyLines = Files.readAllLines(keys.resolve(SigningKeys.PRIVATE_KEY_FILE)).stream()
+                    .filter(l -> !l.startsWith("-----") && l.length() >= 16).toList();
+            assertFalse(keyLines.isEmpty());
+            outputs.assertFree("the private signing key", keyLines);
             outputs.assertFree("the sentinel hidden-state value", SENTINEL_SPELLINGS);
         }
     }
