@@ -54,6 +54,13 @@ class HiddenStateProducer:
 
     def __init__(self, bootstrap_servers, topic=DEFAULT_TOPIC, api_version=DEFAULT_API_VERSION, producer=None,
                  **kafka_config):
+        """kafka_config: kafka-python arguments; for the project's Java-named settings (security.protocol,
+        sasl.jaas.config, ssl.truststore.location, KAFKA_* variables) use kafka_settings.kafka_python_config().
+
+        With TLS or SASL (security_protocol other than PLAINTEXT) one connection to the first bootstrap server is
+        made here, so a wrong password or an untrusted certificate raises ProducerError at once (kafka-python itself
+        would reconnect until max_block_ms and then report only a timeout).
+        """
         self.topic = topic
         self._pending = []
         if producer is not None:  # an already configured kafka.KafkaProducer
@@ -63,6 +70,10 @@ class HiddenStateProducer:
                       client_id="refusal-monitor-python")
         config.update(kafka_config)
         kafka = _kafka_module()
+        if config.get("security_protocol", "PLAINTEXT") != "PLAINTEXT":
+            from .kafka_settings import check_login
+            check_login(bootstrap_servers, dict(config, api_version=api_version),
+                        timeout_s=config["max_block_ms"] / 1000.0)
         try:
             self._producer = kafka.KafkaProducer(bootstrap_servers=bootstrap_servers, api_version=api_version,
                                                  **config)

@@ -76,7 +76,65 @@ public final class CommandLines {
             String other = f.getOtherFile() == null ? "" : " (and " + f.getOtherFile() + ")";
             return f.getFile() + other + ": " + what;
         }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
+        String m = t.getMessage() == null ? t.toString() : t.getMessage();
+        return withTlsReason(withConstructionReason(m, t), t);
+    }
+
+    /**
+     * "Failed to construct kafka producer" (or consumer, or admin client) is all Kafka says when a client setting is
+     * wrong (e.g. a JAAS line without its semicolon); the reason is the innermost cause. Kafka's messages name
+     * settings, never their values.
+     */
+    private static String withConstructionReason(String message, Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String cm = c.getMessage();
+            if (c instanceof org.apache.kafka.common.KafkaException && cm != null
+                    && (cm.startsWith("Failed to construct kafka") || cm.startsWith("Failed to create new KafkaAdminClient"))) {
+                String why = null;
+                for (Throwable r = c.getCause(); r != null; r = r.getCause() == r ? null : r.getCause())
+                    if (r.getMessage() != null) why = r.getMessage();
+                return why == null || message.contains(why) ? message : message + ": " + why;
+            }
+        }
+        return message;
+    }
+
+    /**
+     * One line for a failed Kafka client call: the first authentication or authorization failure in the cause chain
+     * (wrong password, untrusted certificate, missing ACL) if there is one, else {@code t}'s own message; a failed TLS
+     * handshake with its reason. Kafka's messages never contain the credentials.
+     */
+    public static String kafkaFailure(Throwable t) {
+        Throwable security = securityFailure(t);
+        Throwable shown = security != null ? security : t;
+        String m = shown.getMessage() == null ? shown.getClass().getSimpleName() : shown.getMessage();
+        return withTlsReason(m, shown);
+    }
+
+    /**
+     * The first {@link org.apache.kafka.common.errors.AuthenticationException} (SASL login or TLS handshake refused)
+     * or {@link org.apache.kafka.common.errors.AuthorizationException} (an ACL is missing) in {@code t}'s cause chain:
+     * failures that no retry can fix. Null when there is none.
+     */
+    public static Throwable securityFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof org.apache.kafka.common.errors.AuthenticationException
+                    || c instanceof org.apache.kafka.common.errors.AuthorizationException) return c;
+        }
+        return null;
+    }
+
+    /** Kafka says only "SSL handshake failed"; why (an untrusted certificate, another host's name) is the root cause. */
+    private static String withTlsReason(String message, Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof org.apache.kafka.common.errors.SslAuthenticationException) {
+                Throwable root = c;
+                while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+                String why = root.getMessage();
+                return root == c || why == null || message.contains(why) ? message : message + " (" + why + ")";
+            }
+        }
+        return message;
     }
 
     /** Exit code for an exception that escaped a command. */

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.Logger;
@@ -45,6 +46,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every blocking step has a deadline ({@link Builder#startTimeout(Duration)},
  * {@link Builder#closeTimeout(Duration)}).
+ *
+ * <p>The listeners are named {@value #BROKER_LISTENER} (the one clients use) and {@value #CONTROLLER_LISTENER}, both
+ * PLAINTEXT unless {@link Builder#listenerSecurityProtocols(String, String)} says otherwise; per-listener broker
+ * settings ({@code listener.name.external.*}, TLS key stores, SASL mechanisms and their JAAS configs) are ordinary
+ * {@link Builder#brokerProperty(String, Object) broker properties}.
  */
 public final class EmbeddedKafkaCluster implements AutoCloseable {
 
@@ -65,6 +71,11 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             Map.entry("auto.create.topics.enable", "false"),
             // Streams' consumer groups join faster; the 3 s default only slows tests and the demo.
             Map.entry("group.initial.rebalance.delay.ms", "0"));
+
+    /** Name of the listener clients connect to ({@link #bootstrapServers()}). */
+    public static final String BROKER_LISTENER = "EXTERNAL";
+    /** Name of the KRaft controller listener. */
+    public static final String CONTROLLER_LISTENER = "CONTROLLER";
 
     private final Map<String, Object> brokerProperties;
     private final Duration startTimeout;
@@ -119,6 +130,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
+                    .setBrokerListenerName(new ListenerName(BROKER_LISTENER))
+                    .setControllerListenerName(new ListenerName(CONTROLLER_LISTENER))
                     .build();
             KafkaClusterTestKit.Builder kit = new KafkaClusterTestKit.Builder(nodes);
             for (Map.Entry<String, Object> e : brokerProperties.entrySet()) {
@@ -334,6 +347,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         public Builder brokerProperty(String key, Object value) {
             brokerProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value for " + key));
             return this;
+        }
+
+        /**
+         * The security protocols of the two listeners, e.g. {@code SASL_SSL} and {@code SASL_PLAINTEXT} (the test kit's
+         * default is PLAINTEXT for both). Sets {@code listener.security.protocol.map}; the listeners' TLS and SASL
+         * settings are broker properties ({@code listener.name.external.ssl.keystore.location},
+         * {@code listener.name.external.sasl.enabled.mechanisms}, ...).
+         */
+        public Builder listenerSecurityProtocols(String brokerListener, String controllerListener) {
+            return brokerProperty("listener.security.protocol.map", BROKER_LISTENER + ":" + Objects.requireNonNull(brokerListener)
+                    + "," + CONTROLLER_LISTENER + ":" + Objects.requireNonNull(controllerListener));
         }
 
         /** Sets several broker properties. */

@@ -5,6 +5,7 @@ import dev.refusalmonitor.activations.ActivationSet;
 import dev.refusalmonitor.activations.LoadOptions;
 import dev.refusalmonitor.activations.Pooling;
 import dev.refusalmonitor.activations.SafetensorsReader;
+import dev.refusalmonitor.cli.CommandLines;
 import dev.refusalmonitor.gateway.GatewayException;
 import dev.refusalmonitor.gateway.HiddenStatePublisher;
 import dev.refusalmonitor.gateway.HiddenStateRecords;
@@ -258,6 +259,11 @@ public final class VllmBridge {
                 publisher.flush();
                 return;
             } catch (GatewayException | org.apache.kafka.common.KafkaException e) {
+                if (CommandLines.securityFailure(e) != null) {
+                    // A refused login, an untrusted certificate or a missing ACL: no retry can fix it.
+                    throw new GatewayException("Kafka refused " + records.size() + " record(s): "
+                            + CommandLines.kafkaFailure(e) + "; the files stay in " + options.watchDir(), e);
+                }
                 last = e instanceof GatewayException g ? g : new GatewayException(e.getMessage(), e);
                 LOG.warn("publish attempt {}/{} of {} record(s) failed: {}", attempt, options.maxAttempts(),
                         records.size(), last.getMessage());

@@ -46,10 +46,12 @@ public final class MonitorApp implements AutoCloseable {
     private final java.util.concurrent.CountDownLatch stopped;
     /** Null when drift tracking is disabled. */
     private final DriftListener drift;
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> failure;
 
     private MonitorApp(MonitorConfig config, MonitorMetrics metrics, DirectionRegistry registry, KafkaStreams streams,
                        StreamsHealth health, HttpEndpoints http, java.util.concurrent.CountDownLatch stopped,
-                       DriftListener drift) {
+                       DriftListener drift, java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
+        this.failure = failure;
         this.stopped = stopped;
         this.drift = drift;
         this.config = config;
@@ -69,7 +71,9 @@ public final class MonitorApp implements AutoCloseable {
         LOG.info("starting monitor: {}", config.describe());
         try (Admin admin = Admin.create(config.adminProperties())) {
             TopicProvisioner.Result r = new TopicProvisioner(admin, Duration.ofSeconds(60)).provision(config.topics());
-            if (!r.created().isEmpty()) LOG.info("created topics {}", r.created());
+            // Without Create rights (the Kubernetes base) every one of them must exist already: say which they are.
+            LOG.info("expected topics {}: present {}, created {}",
+                    config.topics().stream().map(t -> t.name()).toList(), r.existing(), r.created());
             r.warnings().forEach(LOG::warn);
         }
         MonitorMetrics metrics = new MonitorMetrics();
@@ -93,8 +97,10 @@ public final class MonitorApp implements AutoCloseable {
                 new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listeners, Clock.systemUTC()));
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         StreamsHealth health = new StreamsHealth(streams::state, registry::size);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed; shutting the client down", e);
+            failure.compareAndSet(null, e);
             health.recordFailure(e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -117,7 +123,7 @@ public final class MonitorApp implements AutoCloseable {
         }
         streams.start();
         LOG.info("monitor started; metrics at {}metrics", http.baseUri());
-        return new MonitorApp(config, metrics, registry, streams, health, http, stopped, drift);
+        return new MonitorApp(config, metrics, registry, streams, health, http, stopped, drift, failure);
     }
 
     /** Both listeners, the drift tracker first. */
@@ -175,6 +181,11 @@ public final class MonitorApp implements AutoCloseable {
     /** True when Kafka Streams went to ERROR. */
     public boolean failed() {
         return streams.state() == KafkaStreams.State.ERROR;
+    }
+
+    /** What stopped a stream thread (e.g. a refused login or a missing ACL), or null. */
+    public Throwable failure() {
+        return failure.get();
     }
 
     @Override

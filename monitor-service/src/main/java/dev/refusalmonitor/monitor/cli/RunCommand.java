@@ -3,6 +3,8 @@ package dev.refusalmonitor.monitor.cli;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
+import dev.refusalmonitor.cli.CliException;
+import dev.refusalmonitor.cli.CommandLines;
 import dev.refusalmonitor.cli.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +37,10 @@ public final class RunCommand implements Callable<Integer> {
         if (app.failed()) {
             Runtime.getRuntime().removeShutdownHook(hook);
             app.close();
-            return ExitCodes.RUNTIME_FAILURE;
+            Throwable why = app.failure();
+            // One line for the operator (the stack trace is in the log): e.g. a refused login or a missing ACL.
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, "Kafka Streams stopped: "
+                    + (why == null ? "state ERROR" : CommandLines.kafkaFailure(why)), why);
         }
         return ExitCodes.OK;
     }

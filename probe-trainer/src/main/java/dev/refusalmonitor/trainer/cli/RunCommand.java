@@ -151,7 +151,11 @@ public final class RunCommand implements Callable<Integer> {
                 // the hook is closing it
             }
         }
-        return service.failure() == null ? ExitCodes.OK : ExitCodes.RUNTIME_FAILURE;
+        Throwable failure = service.failure();
+        if (failure == null) return ExitCodes.OK;
+        // One line for the operator (e.g. a refused login or a missing ACL on the samples topic or the group).
+        throw new CliException(ExitCodes.RUNTIME_FAILURE, "the samples consumer stopped: "
+                + dev.refusalmonitor.cli.CommandLines.kafkaFailure(failure), failure);
     }
 
     /** Feeds every row of a file through the same validation as topic samples. */

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -37,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * directions topic is not compacted, or has fewer partitions), a warning is logged and returned.
  *
  * <p>Every admin call has the deadline given to the constructor.
+ *
+ * <p>Under least privilege (the Kubernetes base: no Create for any principal) the topics exist beforehand and only
+ * list, describe and describe-configs calls are made. A topic that is missing, or invisible for lack of a Describe
+ * ACL, and may not be created fails the call with a message naming it and every expected topic; a refused login
+ * fails it with "cannot log in to Kafka".
  */
 public final class TopicProvisioner {
 
@@ -86,12 +93,19 @@ public final class TopicProvisioner {
         if (!missing.isEmpty()) {
             List<NewTopic> newTopics = missing.stream().map(TopicProvisioner::newTopic).toList();
             var result = admin.createTopics(newTopics, timed(new CreateTopicsOptions()));
+            List<String> denied = new ArrayList<>();
+            AuthorizationException deniedBy = null;
             for (TopicSettings t : missing) {
                 try {
                     call("create topic " + t.name(), result.values().get(t.name()));
                     LOG.info("Created topic {} ({} partitions, replication {}, {})", t.name(), t.partitions(),
                             t.replicationFactor() == -1 ? "broker default" : t.replicationFactor(), t.configs());
                 } catch (TopicProvisioningException e) {
+                    if (e.getCause() instanceof AuthorizationException a) {
+                        denied.add(t.name());
+                        deniedBy = a;
+                        continue;
+                    }
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
                     }
@@ -99,6 +113,13 @@ public final class TopicProvisioner {
                     created.remove(t.name());
                     existing.add(t.name());
                 }
+            }
+            if (!denied.isEmpty()) {
+                // Least privilege: the principal may not create topics, so they must exist before it starts.
+                throw new TopicProvisioningException("topic(s) " + denied + " are missing (or not visible to this "
+                        + "principal: no Describe ACL) and it may not create them (" + deniedBy.getMessage()
+                        + "); create them first or grant Create. Expected topics: "
+                        + topics.stream().map(TopicSettings::name).toList() + "; present: " + existing, deniedBy);
             }
         }
         List<String> warnings = new ArrayList<>();
@@ -182,6 +203,9 @@ public final class TopicProvisioner {
             Thread.currentThread().interrupt();
             throw new TopicProvisioningException(what + " was interrupted", e);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthenticationException)
+                throw new TopicProvisioningException("cannot log in to Kafka (" + what + "): " + e.getCause().getMessage(),
+                        e.getCause());
             throw new TopicProvisioningException(what + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             throw new TopicProvisioningException(what + " did not finish within " + timeout, e);
