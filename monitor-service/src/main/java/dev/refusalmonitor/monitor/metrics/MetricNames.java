@@ -101,6 +101,12 @@ public final class MetricNames {
     /** Gauge: 1 once the slice's reference is complete (comparisons start), else 0. Prometheus: {@value #PROM_DRIFT_REFERENCE_READY}. */
     public static final String DRIFT_REFERENCE_READY = DRIFT_PREFIX + ".reference.ready";
     public static final String PROM_DRIFT_REFERENCE_READY = "refusal_monitor_drift_reference_ready";
+    /** Gauge: the direction-set version that scored the slice's latest window; a change marks a fresh reference (refits never alarm by themselves). Prometheus: {@value #PROM_DRIFT_DIRECTIONS_VERSION}. */
+    public static final String DRIFT_DIRECTIONS_VERSION = DRIFT_PREFIX + ".directions.version";
+    public static final String PROM_DRIFT_DIRECTIONS_VERSION = "refusal_monitor_drift_directions_version";
+    /** Counter: fresh references started because a newer direction-set version arrived. Prometheus: {@value #PROM_DRIFT_REBASELINES}. */
+    public static final String DRIFT_REBASELINES = DRIFT_PREFIX + ".rebaselines";
+    public static final String PROM_DRIFT_REBASELINES = "refusal_monitor_drift_rebaselines_total";
     /** Gauge: requests in the latest closed window. Prometheus: {@value #PROM_DRIFT_WINDOW_REQUESTS}. */
     public static final String DRIFT_WINDOW_REQUESTS = DRIFT_PREFIX + ".window.requests";
     public static final String PROM_DRIFT_WINDOW_REQUESTS = "refusal_monitor_drift_window_requests";
@@ -151,7 +157,8 @@ public final class MetricNames {
     public static final List<String> PROMETHEUS_DRIFT_NAMES = List.of(PROM_DRIFT_PROBABILITY_MEAN, PROM_DRIFT_RATE, PROM_DRIFT_RATE_DIFFERENCE, PROM_DRIFT_RATE_DIFFERENCE_LOWER,
             PROM_DRIFT_RATE_DIFFERENCE_UPPER, PROM_DRIFT_SECTOR_SHARE, PROM_DRIFT_PSI, PROM_DRIFT_KS,
             PROM_DRIFT_KS_PVALUE, PROM_DRIFT_CUSUM, PROM_DRIFT_DRIFTED, PROM_DRIFT_ALARM, PROM_DRIFT_REFERENCE_READY,
-            PROM_DRIFT_WINDOW_REQUESTS, PROM_DRIFT_WINDOWS, PROM_DRIFT_SLICES, PROM_DRIFT_REPORTS, PROM_DRIFT_SKIPPED);
+            PROM_DRIFT_WINDOW_REQUESTS, PROM_DRIFT_WINDOWS, PROM_DRIFT_SLICES, PROM_DRIFT_REPORTS, PROM_DRIFT_SKIPPED,
+            PROM_DRIFT_DIRECTIONS_VERSION, PROM_DRIFT_REBASELINES);
 
     /** {@link #PROMETHEUS_NAMES}, {@link #PROMETHEUS_DRIFT_NAMES} and {@link #PROMETHEUS_KAFKA_NAMES}: every name rules and dashboards may use. */
     public static List<String> allPrometheusNames() {
