@@ -39,14 +39,17 @@ public final class MetricNames {
     public static final String SCORING = PREFIX + ".scoring";
     public static final String PROM_SCORING = "refusal_monitor_scoring_seconds";
     /**
-     * Cumulative bucket counters of each score's values, by {@link #TAG_SCORE}, {@link #TAG_MODEL} and
-     * {@code le} (upper bound, {@code +Inf} last; bounds per score in {@link ScoreKind}). A counter family
-     * rather than a Micrometer distribution summary (whose values must be non-negative) because two scores are signed and summaries would drop
-     * negative values; {@code histogram_quantile} works on it as on any {@code le}-labelled family.
-     * Prometheus: {@value #PROM_SCORE_BUCKETS}.
+     * Score distributions as Prometheus histograms, one family per score ({@code PROM_SCORE_PREFIX + score}, e.g.
+     * {@code refusal_monitor_score_probe_probability_bucket{model,le}}, {@code _count}, {@code _sum}), by
+     * {@link #TAG_MODEL}; bounds per score in {@link ScoreKind}. Registered directly with the Prometheus client
+     * (classic buckets) because two scores are signed and Micrometer's distribution summaries accept only positive
+     * bucket bounds.
      */
-    public static final String SCORE_BUCKETS = PREFIX + ".score.buckets";
-    public static final String PROM_SCORE_BUCKETS = "refusal_monitor_score_buckets_total";
+    public static final String PROM_SCORE_PREFIX = "refusal_monitor_score_";
+    public static final String PROM_SCORE_PROBE_PROBABILITY = PROM_SCORE_PREFIX + "probe_probability";
+    public static final String PROM_SCORE_MAHALANOBIS_REFUSAL = PROM_SCORE_PREFIX + "mahalanobis_refusal";
+    public static final String PROM_SCORE_MAHALANOBIS_OOD = PROM_SCORE_PREFIX + "mahalanobis_ood";
+    public static final String PROM_SCORE_CAST_SIMILARITY = PROM_SCORE_PREFIX + "cast_similarity";
 
     // ---- direction sets (DirectionSetMetrics) ----
     /** Gauge: version of the direction set in force, by {@link #TAG_MODEL}. Prometheus: {@value #PROM_DIRECTIONS_VERSION}. */
@@ -151,7 +154,8 @@ public final class MetricNames {
 
     /** Every monitor metric's Prometheus family name (for rule/dashboard checks). */
     public static final List<String> PROMETHEUS_NAMES = List.of(PROM_RECORDS, PROM_DLQ, PROM_FLAGGED, PROM_SCORING,
-            PROM_SCORE_BUCKETS, PROM_DIRECTIONS_VERSION, PROM_DIRECTIONS_AGE, PROM_DIRECTIONS_REJECTED);
+            PROM_SCORE_PROBE_PROBABILITY, PROM_SCORE_MAHALANOBIS_REFUSAL, PROM_SCORE_MAHALANOBIS_OOD,
+            PROM_SCORE_CAST_SIMILARITY, PROM_DIRECTIONS_VERSION, PROM_DIRECTIONS_AGE, PROM_DIRECTIONS_REJECTED);
 
     /** Every drift metric's Prometheus family name (exported by {@code monitor.drift.DriftMetrics}). */
     public static final List<String> PROMETHEUS_DRIFT_NAMES = List.of(PROM_DRIFT_PROBABILITY_MEAN, PROM_DRIFT_RATE, PROM_DRIFT_RATE_DIFFERENCE, PROM_DRIFT_RATE_DIFFERENCE_LOWER,
