@@ -94,8 +94,8 @@ public final class DirectionFitter {
 
         public static Options defaults(String modelId) {
             return new Options(modelId, "", 1, 0.25, 7, LogisticProbeFit.Options.defaults().withTolerance(1e-6),
-                    MahalanobisFit.DEFAULT_LOW_RANK_K, MahalanobisFit.DEFAULT_EXACT_MAX_D, false, CastFit.DEFAULT_STEP,
-                    null, 10, null);
+                    MahalanobisFit.DEFAULT_LOW_RANK_K, MahalanobisFit.DEFAULT_EXACT_MAX_D,
+                    DEFAULT_MAHALANOBIS_L2_NORMALIZE, CastFit.DEFAULT_STEP, null, 10, null);
         }
 
         /** The same options with another operating point and cross-validation. */
@@ -113,6 +113,13 @@ public final class DirectionFitter {
                     multiLayer, multiLayerCount);
         }
     }
+
+    /**
+     * Mahalanobis++ by default: on real MiniLM activations it separates a shifted domain from in-distribution prompts
+     * of the same length better at every layer, and its distance follows prompt length much less (BENCHMARKS.md
+     * "Detection quality").
+     */
+    public static final boolean DEFAULT_MAHALANOBIS_L2_NORMALIZE = true;
 
     /** Default cross-validation folds. */
     public static final int DEFAULT_CV_FOLDS = 5;
@@ -184,7 +191,8 @@ public final class DirectionFitter {
             double dimAuc = RocAuc.auc(project(testRows, nTest, d, dim), testLabels);
 
             PooledCovariance cov = PooledCovariance.fit(tr, o.mahalanobisL2Normalize());
-            float[] fisher = FisherFit.direction(cov);
+            // Fisher is defined on raw activations: with Mahalanobis++ it needs the raw covariance too.
+            float[] fisher = FisherFit.direction(o.mahalanobisL2Normalize() ? PooledCovariance.fit(tr, false) : cov);
             double fisherAuc = RocAuc.auc(project(testRows, nTest, d, fisher), testLabels);
 
             MahalanobisFit.Result maha = MahalanobisFit.fit(cov, new MahalanobisFit.Options(o.lowRankK(), exact,
@@ -303,7 +311,7 @@ public final class DirectionFitter {
             System.arraycopy(dim, 0, finalDims, li * d, d);
             Standardisation dimSt = Standardisation.of(project(rows, nAll, d, dim), nAll);
             PooledCovariance cov = PooledCovariance.fit(all, o.mahalanobisL2Normalize());
-            float[] fisher = FisherFit.direction(cov);
+            float[] fisher = FisherFit.direction(o.mahalanobisL2Normalize() ? PooledCovariance.fit(all, false) : cov);
             Standardisation fisherSt = Standardisation.of(project(rows, nAll, d, fisher), nAll);
             MahalanobisFit.Result maha = MahalanobisFit.fit(cov, new MahalanobisFit.Options(o.lowRankK(), exact,
                     o.mahalanobisL2Normalize(), oodCalibration[li]));

@@ -87,7 +87,9 @@ public final class FitCommand implements Callable<Integer> {
     @Option(names = "--exact-max-dim", defaultValue = "1024", description = "Store the exact Mahalanobis factor (d(d+1)/2 floats) when d <= this (default: ${DEFAULT-VALUE}).")
     int exactMaxDim;
 
-    @Option(names = "--mahalanobis-l2-normalize", description = "Mahalanobis++: L2-normalise activations before the covariance and the distance.")
+    @Option(names = "--mahalanobis-l2-normalize", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Mahalanobis++: L2-normalise activations before the covariance and the distance (default: on; "
+                    + "--no-mahalanobis-l2-normalize for the plain distance).")
     boolean l2Normalize;
 
     @Option(names = "--ensemble-layers", split = ",", paramLabel = "L",

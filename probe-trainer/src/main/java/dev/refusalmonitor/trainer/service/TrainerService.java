@@ -244,7 +244,8 @@ public final class TrainerService implements AutoCloseable {
         LOG.info("refit of model '{}': {} harmful / {} harmless rows, layers {}, d = {}, reservoir {} bytes",
                 model, data.nHarmful(), data.nHarmless(), java.util.Arrays.toString(data.layers()), data.d(), stats.allocatedBytes());
         DirectionFitter.Options options = new DirectionFitter.Options(model, "", 1, settings.holdoutFraction(),
-                settings.seed(), settings.probeOptions(), settings.lowRankK(), settings.exactMaxDim(), false, 0.001, null,
+                settings.seed(), settings.probeOptions(), settings.lowRankK(), settings.exactMaxDim(),
+                DirectionFitter.DEFAULT_MAHALANOBIS_L2_NORMALIZE, 0.001, null,
                 settings.minPerClass(), msg -> LOG.info("refit {}: {}", model, msg));
         DirectionFitter.Result fit = DirectionFitter.fit(data, null, options);
         LabelledLayers heldOut = QualityGate.heldOutRows(data, settings.holdoutFraction(), settings.seed());
