@@ -246,7 +246,9 @@ public final class TrainerService implements AutoCloseable {
         DirectionFitter.Options options = new DirectionFitter.Options(model, "", 1, settings.holdoutFraction(),
                 settings.seed(), settings.probeOptions(), settings.lowRankK(), settings.exactMaxDim(),
                 DirectionFitter.DEFAULT_MAHALANOBIS_L2_NORMALIZE, 0.001, null,
-                settings.minPerClass(), msg -> LOG.info("refit {}: {}", model, msg));
+                settings.minPerClass(), msg -> LOG.info("refit {}: {}", model, msg))
+                .withDetection(settings.targetFpr(), 0, DirectionFitter.DEFAULT_CV_FOLDS, DirectionFitter.MultiLayer.AUTO,
+                        DirectionFitter.DEFAULT_MULTI_LAYER_COUNT);
         DirectionFitter.Result fit = DirectionFitter.fit(data, null, options);
         LabelledLayers heldOut = QualityGate.heldOutRows(data, settings.holdoutFraction(), settings.seed());
         DirectionSetModel current = inForce.get(model);
