@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  * 1-based index of the first post-shift window whose report says drifted (a miss counts as "never" after 40
  * windows). (b) False alarms: long stationary streams; drifted windows per 1000 compared windows, and alarm onsets
  * (a drifted window after a non-drifted one) per 1000. (c) Refit: after R reference windows and 10 stationary windows
- * a new direction set (v2) flags at p ≥ 0.7 instead of 0.5 (the flagged rate drops by about 1.6 points with no change
+ * a new direction set (v2) flags at p ≥ 0.7 instead of 0.5 (the flagged rate drops by about 1.8 points with no change
  * in traffic); the share of trials with any drifted window in the 40 windows after it, with the version passed to the
  * tracker (a fresh reference per version) and without (the reference built under v1). (d) Shift after the refit: R
  * windows of v2 reference and 10 stationary windows after the refit, then the +5-point shift of (a) under v2; its
