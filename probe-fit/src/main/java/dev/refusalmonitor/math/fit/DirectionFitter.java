@@ -289,13 +289,7 @@ public final class DirectionFitter {
         // ---- CAST: condition vectors by cross-validation, the rule calibrated to the target FPR.
         progress.accept("CAST condition by cross-validation over " + nLayers + " layer(s)");
         CastCalibration[] castCal = new CastCalibration[nLayers];
-        int castBest = 0;
-        for (int li = 0; li < nLayers; li++) {
-            castCal[li] = castCalibration(data, li, fold, folds, allLabels, o);
-            CastCalibration b = castCal[castBest];
-            if (castCal[li].choice().tpr() > b.choice().tpr()
-                    || (castCal[li].choice().tpr() == b.choice().tpr() && castCal[li].f1() > b.f1())) castBest = li;
-        }
+        for (int li = 0; li < nLayers; li++) castCal[li] = castCalibration(data, li, fold, folds, o);
 
         // ---- Published pass: fit on all rows.
         List<LayerDirections> out = new ArrayList<>();
@@ -319,11 +313,14 @@ public final class DirectionFitter {
             double[] refusal = new double[nAll];
             mahalanobis(ms, exact, rows, nAll, d, refusal, null);
             Standardisation mahaSt = Standardisation.of(refusal, nAll);
-            probePoints[li] = operatingPoint(cv[li].oofLogit(), allLabels, o);
-            LogisticProbeParams probe = withThreshold(LogisticProbeFit.fit(rows, nAll, d, allLabels, o.probe()),
-                    probabilityThreshold(probePoints[li]));
-            CastCalibration cc = castCal[li];
+            LogisticProbeParams fitted = LogisticProbeFit.fit(rows, nAll, d, allLabels, o.probe());
+            probePoints[li] = operatingPoint(cv[li].oofLogit(), fitted, rows, d, allLabels, o);
+            LogisticProbeParams probe = withThreshold(fitted, probabilityThreshold(probePoints[li]));
             float[] c = CastFit.conditionVector(all.harmful(), all.nHarmful(), all.harmless(), all.nHarmless(), d);
+            CastScorer fullCast = new CastScorer(c, 0, true);
+            castCal[li] = castCal[li].tightened(similarities(fullCast, all.harmful(), all.nHarmful(), d),
+                    similarities(fullCast, all.harmless(), all.nHarmless(), d));
+            CastCalibration cc = castCal[li];
             CastParams castParams = new CastParams(c, cc.choice().tau(), cc.firesAbove(), cc.f1());
             out.add(new LayerDirections(layer, maha.meanHarmful(), maha.meanHarmless(), dim, dimSt, fisher, fisherSt,
                     probe, maha.params(), castParams, null, mahaSt));
@@ -337,11 +334,16 @@ public final class DirectionFitter {
                     r.tprAtTarget(), r.foldTprMean(), r.foldTprStd(), r.logLoss(), probe.decisionThreshold(),
                     cc.choice().tpr(), cc.choice().expectedFpr()));
         }
+        int castBest = 0;
+        for (int li = 1; li < nLayers; li++) {
+            CastCalibration b = castCal[castBest];
+            if (castCal[li].choice().tpr() > b.choice().tpr()
+                    || (castCal[li].choice().tpr() == b.choice().tpr() && castCal[li].f1() > b.f1())) castBest = li;
+        }
         MultiLayerProbe multi = null;
         OperatingPoint.Choice headlinePoint = probePoints[best];
         if (!headline.equals("single")) {
             progress.accept("fit the " + headline + " probe over layers " + Arrays.toString(topLayers) + " on all rows");
-            headlinePoint = operatingPoint(headlineCv.oofLogit(), allLabels, o);
             LogisticProbeParams p;
             if (headline.equals("concat")) {
                 p = LogisticProbeFit.fit(concatRows, nAll, m * d, allLabels, o.probe());
@@ -351,6 +353,7 @@ public final class DirectionFitter {
                 for (int j = 0; j < m; j++) parts[j] = out.get(top[j]).probe();
                 p = foldStacked(stacker, parts, d);
             }
+            headlinePoint = operatingPoint(headlineCv.oofLogit(), p, concatRows, m * d, allLabels, o);
             multi = new MultiLayerProbe(topLayers, withThreshold(p, probabilityThreshold(headlinePoint)), headline);
         }
 
@@ -385,16 +388,34 @@ public final class DirectionFitter {
         return new Result(set, report);
     }
 
-    /** CAST's held-out similarities and rule at one layer. */
-    private record CastCalibration(OperatingPoint.Choice choice, boolean firesAbove, double f1) {
+    /** CAST's out-of-fold similarities and rule at one layer. */
+    private record CastCalibration(OperatingPoint.Choice choice, boolean firesAbove, double f1, double[] simH,
+                                   double[] simS) {
+        /** The stricter of this rule and the same target on the published condition vector's own training rows. */
+        CastCalibration tightened(double[] inH, double[] inS) {
+            OperatingPoint.Choice c;
+            if (firesAbove) {
+                c = OperatingPoint.stricter(choice, simH, simS, inH, inS);
+            } else {
+                OperatingPoint.Choice t = OperatingPoint.stricter(negated(choice), negate(simH), negate(simS),
+                        negate(inH), negate(inS));
+                c = negated(t);
+            }
+            return new CastCalibration(c, firesAbove, DirectionFitter.f1(c, simH.length, simS.length), simH, simS);
+        }
+
+        private static OperatingPoint.Choice negated(OperatingPoint.Choice c) {
+            return new OperatingPoint.Choice(-c.tau(), c.targetFpr(), c.confidence(), c.harmless(), c.harmful(),
+                    c.allowedFalsePositives(), c.heldOutFpr(), c.expectedFpr(), c.fprLow(), c.fprHigh(), c.targetMet(),
+                    c.tpr(), c.tprLow(), c.tprHigh());
+        }
     }
 
     /**
      * CAST at one layer: out-of-fold similarities (condition vector from the other folds), then the rule at the target
      * FPR for both comparators; the comparator with the higher TPR wins (ties: fires above).
      */
-    private static CastCalibration castCalibration(LabelledLayers data, int li, int[] fold, int folds,
-                                                   boolean[] allLabels, Options o) {
+    private static CastCalibration castCalibration(LabelledLayers data, int li, int[] fold, int folds, Options o) {
         int d = data.d(), nh = data.nHarmful(), ns = data.nHarmless();
         double[] simH = new double[nh], simS = new double[ns];
         for (int f = 0; f < folds; f++) {
@@ -414,18 +435,44 @@ public final class DirectionFitter {
         OperatingPoint.Choice below = OperatingPoint.chooseBelow(simH, simS, o.targetFpr(), o.fprConfidence());
         boolean useAbove = above.tpr() >= below.tpr();
         OperatingPoint.Choice c = useAbove ? above : below;
-        double tp = c.tpr() * nh, fp = c.heldOutFpr() * ns, fn = nh - tp;
-        double f1 = tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
-        return new CastCalibration(c, useAbove, f1);
+        return new CastCalibration(c, useAbove, f1(c, nh, ns), simH, simS);
     }
 
-    private static OperatingPoint.Choice operatingPoint(double[] oofLogit, boolean[] harmful, Options o) {
+    private static double f1(OperatingPoint.Choice c, int nh, int ns) {
+        double tp = c.tpr() * nh, fp = c.heldOutFpr() * ns, fn = nh - tp;
+        return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
+    }
+
+    private static double[] similarities(CastScorer scorer, float[] rows, int n, int d) {
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = scorer.similarity(rows, i * d);
+        return out;
+    }
+
+    private static double[] negate(double[] a) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) out[i] = -a[i];
+        return out;
+    }
+
+    /**
+     * The probe's rule: τ at the target on the out-of-fold logits, made stricter when the published probe's own
+     * training logits put more harmless rows above it ({@link OperatingPoint#stricter}).
+     */
+    private static OperatingPoint.Choice operatingPoint(double[] oofLogit, LogisticProbeParams published, float[] rows,
+                                                        int width, boolean[] harmful, Options o) {
         int nh = 0;
         for (boolean b : harmful) if (b) nh++;
         double[] h = new double[nh], s = new double[harmful.length - nh];
+        double[] ih = new double[nh], is = new double[harmful.length - nh];
+        ProbeScorer scorer = new ProbeScorer(published);
         int a = 0, b = 0;
-        for (int i = 0; i < harmful.length; i++) if (harmful[i]) h[a++] = oofLogit[i]; else s[b++] = oofLogit[i];
-        return OperatingPoint.choose(h, s, o.targetFpr(), o.fprConfidence());
+        for (int i = 0; i < harmful.length; i++) {
+            double in = scorer.logit(rows, i * width);
+            if (harmful[i]) { h[a] = oofLogit[i]; ih[a++] = in; } else { s[b] = oofLogit[i]; is[b++] = in; }
+        }
+        OperatingPoint.Choice oof = OperatingPoint.choose(h, s, o.targetFpr(), o.fprConfidence());
+        return OperatingPoint.stricter(oof, h, s, ih, is);
     }
 
     /** The probability threshold of a "p ≥ t" rule equivalent to "logit &gt; τ". */

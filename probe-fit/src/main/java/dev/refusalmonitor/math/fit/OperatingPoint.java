@@ -98,6 +98,35 @@ public final class OperatingPoint {
                 (double) caught / m, clopperPearsonLow(caught, m), clopperPearsonHigh(caught, m));
     }
 
+    /**
+     * The figures of a given τ on held-out scores: k = held-out harmless scores above τ, the same expected FPR,
+     * interval and TPR as {@link #choose}; targetMet when (k+1)/(n+1) (or the confidence quantile) is at most the target.
+     */
+    public static Choice at(double tau, double[] harmful, double[] harmless, double targetFpr, double confidence) {
+        int n = harmless.length, m = harmful.length, k = 0, caught = 0;
+        for (double v : harmless) if (v > tau) k++;
+        for (double v : harmful) if (v > tau) caught++;
+        int kk = Math.min(k, n - 1);
+        return new Choice(tau, targetFpr, confidence, n, m, k, (double) k / n, (kk + 1.0) / (n + 1.0),
+                BetaQuantile.quantile(0.025, kk + 1, n - kk), BetaQuantile.quantile(0.975, kk + 1, n - kk),
+                fprCriterion(kk, n, confidence) <= targetFpr, (double) caught / m, clopperPearsonLow(caught, m),
+                clopperPearsonHigh(caught, m));
+    }
+
+    /**
+     * The stricter of two rules: {@code oof} (chosen on out-of-fold scores) and the τ that {@link #choose} gives on
+     * the published model's own training scores ({@code inSampleHarmful}, {@code inSampleHarmless}); the result's
+     * figures are always those of the out-of-fold scores at the final τ. A model scores its own training rows more
+     * extremely than new rows, both ways: when that pushes harmless training rows above the out-of-fold τ (CAST's
+     * condition vector does), traffic like the training rows would be flagged above the target.
+     */
+    public static Choice stricter(Choice oof, double[] oofHarmful, double[] oofHarmless, double[] inSampleHarmful,
+                                  double[] inSampleHarmless) {
+        double inTau = choose(inSampleHarmful, inSampleHarmless, oof.targetFpr(), oof.confidence()).tau();
+        if (!(inTau > oof.tau())) return oof;
+        return at(inTau, oofHarmful, oofHarmless, oof.targetFpr(), oof.confidence());
+    }
+
     /** The same rule for a decision that fires when the score is strictly below a threshold (scores negated). */
     public static Choice chooseBelow(double[] harmful, double[] harmless, double targetFpr, double confidence) {
         Choice c = choose(negate(harmful), negate(harmless), targetFpr, confidence);

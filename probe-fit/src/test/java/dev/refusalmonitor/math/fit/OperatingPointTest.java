@@ -105,6 +105,26 @@ class OperatingPointTest {
     }
 
     @Test
+    void theStricterRuleKeepsTheOutOfFoldFiguresAtTheFinalThreshold() {
+        double[] oofS = new double[99], oofH = {100, 97, 93, 50};
+        for (int i = 0; i < 99; i++) oofS[i] = i;
+        OperatingPoint.Choice oof = OperatingPoint.choose(oofH, oofS, 0.05, 0);
+        assertEquals(94, oof.tau());
+        // In-sample scores more spread out: their own 5 % threshold is 96.5, stricter than 94.
+        double[] inS = new double[99];
+        for (int i = 0; i < 99; i++) inS[i] = i + (i > 90 ? 3 : 0);
+        OperatingPoint.Choice c = OperatingPoint.stricter(oof, oofH, oofS, new double[]{200}, inS);
+        assertEquals(97, c.tau());
+        assertEquals(1, c.allowedFalsePositives(), "one out-of-fold harmless score (98) above 97");
+        assertEquals(2 / 100.0, c.expectedFpr(), 1e-15);
+        assertEquals(0.25, c.tpr(), 1e-15, "only 100 of the harmful out-of-fold scores is above 97");
+        // In-sample scores less spread out than out-of-fold: the out-of-fold rule stands.
+        double[] tight = new double[99];
+        for (int i = 0; i < 99; i++) tight[i] = i / 2.0;
+        assertEquals(oof, OperatingPoint.stricter(oof, oofH, oofS, new double[]{200}, tight));
+    }
+
+    @Test
     void rejectsBadInput() {
         assertThrows(IllegalArgumentException.class, () -> OperatingPoint.choose(new double[]{1}, new double[]{0}, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> OperatingPoint.choose(new double[]{1}, new double[]{0}, 0.1, 1));
