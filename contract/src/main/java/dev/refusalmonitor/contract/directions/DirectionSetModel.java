@@ -7,7 +7,8 @@ import java.util.List;
  * Plain data, no wire format; {@code schemas} maps it to and from Protobuf.
  *
  * @param version monotonic per model
- * @param scoringLayer the layer whose per-layer scores are reported (best held-out AUC, ties: earlier)
+ * @param scoringLayer the layer whose per-layer scores are reported (first in the k-fold CV ranking: TPR at the
+ *                     target FPR, then log-loss; ties: earlier)
  * @param castLayer the layer whose CAST condition decides cast_fired
  * @param ensembleLayers layers in the Mahalanobis ensemble; empty for none
  * @param reportJson the training report as JSON ("" when none)
