@@ -276,11 +276,18 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalStateException("the demo's own direction set is invalid: " + e.getMessage(), e);
         }
         var cast = set.layer(set.castLayer()).cast();
-        out.printf("fitted and published directions v%d in %.1fs: scoring layer %d (held-out probe AUC %.3f), "
-                        + "CAST layer %d (fires when s %s %.3f, held-out F1 %.2f)%n",
-                version, (System.nanoTime() - t0) / 1e9, set.scoringLayer(),
-                r.report().aucCurve()[indexOf(set.layers().stream().mapToInt(l -> l.layer()).toArray(), set.scoringLayer())],
-                set.castLayer(), cast.firesAbove() ? ">" : "<", cast.threshold(), cast.f1());
+        var rep = r.report();
+        var headline = rep.headlineProbe();
+        double threshold = set.multiLayerProbe() != null ? set.multiLayerProbe().probe().decisionThreshold()
+                : set.layer(set.scoringLayer()).probe().decisionThreshold();
+        out.printf("fitted and published directions v%d in %.1fs: scoring layer %d, headline probe %s %s "
+                        + "(CV AUC %.3f); flagged when p >= %.3f (target FPR %.2f%%: expected FPR %.1f%%%s, CV TPR %.2f); "
+                        + "CAST condition at layer %d fires when s %s %.3f (expected FPR %.1f%%, CV TPR %.2f)%n",
+                version, (System.nanoTime() - t0) / 1e9, set.scoringLayer(), headline.kind(),
+                java.util.Arrays.toString(headline.layers()), headline.auc(), threshold, 100 * set.targetFpr(),
+                100 * rep.flagged().expectedFpr(), rep.flagged().targetMet() ? "" : ", too few harmless rows for the target",
+                rep.flagged().tpr(), set.castLayer(), cast.firesAbove() ? ">" : "<", cast.threshold(),
+                100 * rep.castFired().expectedFpr(), rep.castFired().tpr());
         out.flush();
     }
 
@@ -292,11 +299,6 @@ public final class DemoCommand implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.log.kafka", "off");
         System.setProperty("org.slf4j.simpleLogger.log.state.change.logger", "off");
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
-    }
-
-    private static int indexOf(int[] a, int v) {
-        for (int i = 0; i < a.length; i++) if (a[i] == v) return i;
-        return 0;
     }
 
     private static void awaitVersion(MonitorApp app, String modelId, long version, AtomicBoolean stop)

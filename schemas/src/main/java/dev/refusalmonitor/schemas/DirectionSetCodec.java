@@ -6,6 +6,7 @@ import dev.refusalmonitor.contract.directions.CastParams;
 import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.contract.directions.LayerDirections;
 import dev.refusalmonitor.contract.directions.LogisticProbeParams;
+import dev.refusalmonitor.contract.directions.MultiLayerProbe;
 import dev.refusalmonitor.contract.directions.MahalanobisParams;
 import dev.refusalmonitor.contract.directions.RefusalPlaneParams;
 import dev.refusalmonitor.contract.directions.Sector;
@@ -40,8 +41,9 @@ import java.util.Set;
  * standardisations, the probe, the Mahalanobis parameters, the CAST condition and the Mahalanobis refusal
  * standardisation present; every vector of shape [dim], eigenvectors [k, dim] with k = number of eigenvalues &le; dim,
  * the exact whitening [dim(dim+1)/2]; every tensor and scalar finite; feature std &gt; 0; decision threshold in
- * [0, 1]; standardisation std &ge; 0; OOD calibration ascending. Optional: the PCA reading vector, eigenvectors
- * (k = 0), the exact whitening, the refusal plane, the ensemble.
+ * [0, 1]; standardisation std &ge; 0; OOD calibration ascending; target_fpr in [0, 1). Optional: the PCA reading
+ * vector, eigenvectors (k = 0), the exact whitening, the refusal plane, the ensemble, the multi-layer probe (at least
+ * two strictly ascending layers among the set's, its probe's vectors of length layers × dim).
  *
  * <p>Canonical model forms (what {@link #fromProto} returns): absent optional vectors and the exact whitening are
  * null; k = 0 gives an empty eigenvector array; absent arrays of eigenvalues, ensemble layers and OOD calibration
@@ -233,12 +235,35 @@ public final class DirectionSetCodec {
             }
             b.setRefusalPlane(p);
         }
+        if (model.multiLayerProbe() != null) {
+            MultiLayerProbe mp = model.multiLayerProbe();
+            var m = dev.refusalmonitor.schemas.v1.MultiLayerProbe.newBuilder().setKind(orEmpty(mp.kind()))
+                    .setProbe(toProto(mp.probe()));
+            for (int layer : mp.layers()) m.addLayers(layer);
+            b.setMultiLayerProbe(m);
+        }
+        b.setTargetFpr(model.targetFpr());
         if (model.ensembleLayers() != null && model.ensembleLayers().length > 0) {
             Ensemble.Builder e = Ensemble.newBuilder();
             for (int layer : model.ensembleLayers()) e.addLayers(layer);
             b.setEnsemble(e);
         }
         return b.build();
+    }
+
+    private static LogisticProbe toProto(LogisticProbeParams probe) {
+        LogisticProbe.Builder p = LogisticProbe.newBuilder()
+                .setIntercept(probe.intercept()).setC(probe.c()).setDecisionThreshold(probe.decisionThreshold());
+        if (probe.featureMean() != null) p.setFeatureMean(TensorCodec.vector(probe.featureMean()));
+        if (probe.featureStd() != null) p.setFeatureStd(TensorCodec.vector(probe.featureStd()));
+        if (probe.coefficients() != null) p.setCoefficients(TensorCodec.vector(probe.coefficients()));
+        return p.build();
+    }
+
+    private static LogisticProbeParams fromProto(LogisticProbe probe) {
+        return new LogisticProbeParams(TensorCodec.decode(probe.getFeatureMean()),
+                TensorCodec.decode(probe.getFeatureStd()), TensorCodec.decode(probe.getCoefficients()),
+                probe.getIntercept(), probe.getC(), probe.getDecisionThreshold());
     }
 
     private static dev.refusalmonitor.schemas.v1.LayerDirections toProto(LayerDirections l) {
@@ -250,14 +275,7 @@ public final class DirectionSetCodec {
         if (l.fisherDirection() != null) b.setFisherDirection(TensorCodec.vector(l.fisherDirection()));
         if (l.fisherProjection() != null) b.setFisherProjection(toProto(l.fisherProjection()));
         LogisticProbeParams probe = l.probe();
-        if (probe != null) {
-            LogisticProbe.Builder p = LogisticProbe.newBuilder()
-                    .setIntercept(probe.intercept()).setC(probe.c()).setDecisionThreshold(probe.decisionThreshold());
-            if (probe.featureMean() != null) p.setFeatureMean(TensorCodec.vector(probe.featureMean()));
-            if (probe.featureStd() != null) p.setFeatureStd(TensorCodec.vector(probe.featureStd()));
-            if (probe.coefficients() != null) p.setCoefficients(TensorCodec.vector(probe.coefficients()));
-            b.setProbe(p);
-        }
+        if (probe != null) b.setProbe(toProto(probe));
         MahalanobisParams m = l.mahalanobis();
         if (m != null) {
             Mahalanobis.Builder p = Mahalanobis.newBuilder()
@@ -314,9 +332,16 @@ public final class DirectionSetCodec {
                     TensorCodec.decode(rp.getB2()), TensorCodec.decode(rp.getOrigin()), List.copyOf(sectors));
         }
         int[] ensemble = p.getEnsemble().getLayersList().stream().mapToInt(Integer::intValue).toArray();
+        MultiLayerProbe multi = null;
+        if (p.hasMultiLayerProbe()) {
+            var mp = p.getMultiLayerProbe();
+            multi = new MultiLayerProbe(mp.getLayersList().stream().mapToInt(Integer::intValue).toArray(),
+                    fromProto(mp.getProbe()), mp.getKind().isEmpty() ? "concat" : mp.getKind());
+        }
         return new DirectionSetModel(p.getModelId(), p.getModelRevision(), p.getVersion(), p.getCreatedAtUnixMs(),
                 p.getDim(), p.getScoringLayer(), p.getCastLayer(), List.copyOf(layers), plane, ensemble,
-                p.getSampleCounts().getHarmful(), p.getSampleCounts().getHarmless(), p.getReportJson());
+                p.getSampleCounts().getHarmful(), p.getSampleCounts().getHarmless(), p.getReportJson(), multi,
+                p.getTargetFpr());
     }
 
     private static LayerDirections fromProto(dev.refusalmonitor.schemas.v1.LayerDirections l) {
@@ -331,9 +356,7 @@ public final class DirectionSetCodec {
                 TensorCodec.decode(l.getMeanHarmful()), TensorCodec.decode(l.getMeanHarmless()),
                 TensorCodec.decode(l.getDimDirection()), fromProto(l.getDimProjection()),
                 TensorCodec.decode(l.getFisherDirection()), fromProto(l.getFisherProjection()),
-                new LogisticProbeParams(TensorCodec.decode(probe.getFeatureMean()),
-                        TensorCodec.decode(probe.getFeatureStd()), TensorCodec.decode(probe.getCoefficients()),
-                        probe.getIntercept(), probe.getC(), probe.getDecisionThreshold()),
+                fromProto(probe),
                 new MahalanobisParams(m.getShrinkage(), m.getTraceOverD(), m.getEigenvalueFloor(),
                         m.getConditionNumber(), eigenvalues.length, eigenvectors, eigenvalues,
                         m.getRemainderVariance(),
@@ -387,6 +410,26 @@ public final class DirectionSetCodec {
             }
         }
         for (var l : p.getLayersList()) validateLayer(l, dim);
+        finite(p.getTargetFpr(), "target_fpr");
+        if (p.getTargetFpr() < 0 || p.getTargetFpr() >= 1) {
+            throw new InvalidDirectionSetException(Reason.INVALID_VALUE, "target_fpr " + p.getTargetFpr()
+                    + " is not in [0, 1)");
+        }
+        if (p.hasMultiLayerProbe()) {
+            var mp = p.getMultiLayerProbe();
+            if (mp.getLayersCount() < 2) throw missing("multi_layer_probe has " + mp.getLayersCount() + " layer(s), needs at least 2");
+            int previous = -1;
+            for (int layer : mp.getLayersList()) {
+                if (!layerSet.contains(layer)) throw missing("multi_layer_probe layer " + layer + " is not among the layers " + layersOf(p));
+                if (layer <= previous) {
+                    throw new InvalidDirectionSetException(Reason.INVALID_VALUE, "multi_layer_probe layers "
+                            + mp.getLayersList() + " are not strictly ascending");
+                }
+                previous = layer;
+            }
+            if (!mp.hasProbe()) throw missing("multi_layer_probe.probe is absent");
+            validateProbe(mp.getProbe(), "multi_layer_probe.probe", mp.getLayersCount() * dim);
+        }
         if (p.hasRefusalPlane()) {
             RefusalPlane rp = p.getRefusalPlane();
             String where = "refusal_plane";
@@ -400,6 +443,25 @@ public final class DirectionSetCodec {
                 finite(s.getStartDeg(), sw + ".start_deg");
                 finite(s.getEndDeg(), sw + ".end_deg");
             }
+        }
+    }
+
+    private static void validateProbe(LogisticProbe probe, String w, int length) throws InvalidDirectionSetException {
+        vector(probe.hasFeatureMean(), probe.getFeatureMean(), w + ".feature_mean", length, true);
+        float[] std = vector(probe.hasFeatureStd(), probe.getFeatureStd(), w + ".feature_std", length, true);
+        for (int i = 0; i < std.length; i++) {
+            if (!(std[i] > 0)) {
+                throw new InvalidDirectionSetException(Reason.INVALID_VALUE, w + ".feature_std element " + i
+                        + " is not positive (zero std must be stored as 1)");
+            }
+        }
+        vector(probe.hasCoefficients(), probe.getCoefficients(), w + ".coefficients", length, true);
+        finite(probe.getIntercept(), w + ".intercept");
+        finite(probe.getC(), w + ".c");
+        finite(probe.getDecisionThreshold(), w + ".decision_threshold");
+        if (probe.getDecisionThreshold() < 0 || probe.getDecisionThreshold() > 1) {
+            throw new InvalidDirectionSetException(Reason.INVALID_VALUE, w + ".decision_threshold "
+                    + probe.getDecisionThreshold() + " is not a probability in [0, 1]");
         }
     }
 
@@ -417,23 +479,7 @@ public final class DirectionSetCodec {
                 w + "mahalanobis_refusal_projection");
 
         if (!l.hasProbe()) throw missing(w + "probe is absent");
-        LogisticProbe probe = l.getProbe();
-        vector(probe.hasFeatureMean(), probe.getFeatureMean(), w + "probe.feature_mean", dim, true);
-        float[] std = vector(probe.hasFeatureStd(), probe.getFeatureStd(), w + "probe.feature_std", dim, true);
-        for (int i = 0; i < std.length; i++) {
-            if (!(std[i] > 0)) {
-                throw new InvalidDirectionSetException(Reason.INVALID_VALUE, w + "probe.feature_std element " + i
-                        + " is not positive (zero std must be stored as 1)");
-            }
-        }
-        vector(probe.hasCoefficients(), probe.getCoefficients(), w + "probe.coefficients", dim, true);
-        finite(probe.getIntercept(), w + "probe.intercept");
-        finite(probe.getC(), w + "probe.c");
-        finite(probe.getDecisionThreshold(), w + "probe.decision_threshold");
-        if (probe.getDecisionThreshold() < 0 || probe.getDecisionThreshold() > 1) {
-            throw new InvalidDirectionSetException(Reason.INVALID_VALUE, w + "probe.decision_threshold "
-                    + probe.getDecisionThreshold() + " is not a probability in [0, 1]");
-        }
+        validateProbe(l.getProbe(), w + "probe", dim);
 
         if (!l.hasMahalanobis()) throw missing(w + "mahalanobis is absent");
         Mahalanobis m = l.getMahalanobis();

@@ -2,6 +2,8 @@ package dev.refusalmonitor.schemas;
 
 import com.google.protobuf.ByteString;
 import dev.refusalmonitor.contract.directions.DirectionSetModel;
+import dev.refusalmonitor.contract.directions.LogisticProbeParams;
+import dev.refusalmonitor.contract.directions.MultiLayerProbe;
 import dev.refusalmonitor.schemas.InvalidDirectionSetException.Reason;
 import dev.refusalmonitor.schemas.v1.DType;
 import dev.refusalmonitor.schemas.v1.DirectionSet;
@@ -213,6 +215,57 @@ class DirectionSetCodecTest {
                 model.refusalPlane(), model.ensembleLayers(), 1, 1, "");
         assertReason(Reason.DIMENSION_MISMATCH, "expected [17]", () -> DirectionSetCodec.seal(bad));
         assertReason(Reason.MISSING_FIELD, "version is 0", () -> DirectionSetCodec.seal(model.withVersion(0, 0)));
+    }
+
+    /** The model with a multi-layer probe over layers 3 and 9 and a target FPR of 1 %. */
+    private DirectionSetModel withMultiLayer() {
+        float[] mean = new float[2 * D], std = new float[2 * D], coef = new float[2 * D];
+        for (int i = 0; i < 2 * D; i++) {
+            mean[i] = 0.25f * i;
+            std[i] = 1 + 0.5f * i;
+            coef[i] = (i % 3 - 1) * 0.125f;
+        }
+        MultiLayerProbe mp = new MultiLayerProbe(new int[]{3, 9},
+                new LogisticProbeParams(mean, std, coef, -0.75, 1.0, 0.8125), "concat");
+        return new DirectionSetModel(model.modelId(), model.modelRevision(), model.version(), model.createdAtUnixMs(),
+                model.dim(), model.scoringLayer(), model.castLayer(), model.layers(), model.refusalPlane(),
+                model.ensembleLayers(), model.harmfulCount(), model.harmlessCount(), model.reportJson(), mp, 0.01);
+    }
+
+    @Test
+    void roundTripsTheMultiLayerProbeAndTheTargetFpr() throws Exception {
+        DirectionSetModel m = withMultiLayer();
+        DirectionSetModel back = DirectionSetCodec.open(DirectionSetCodec.seal(m));
+        TestModels.assertDeepEquals(m, back, "model");
+        assertEquals(0.01, back.targetFpr());
+        assertEquals("concat", back.multiLayerProbe().kind());
+        assertArrayEquals(new int[]{3, 9}, back.multiLayerProbe().layers());
+        DirectionSetModel old = DirectionSetCodec.open(DirectionSetCodec.seal(model));
+        assertNull(old.multiLayerProbe(), "a set without one reads back without one");
+        assertEquals(0.0, old.targetFpr());
+    }
+
+    @Test
+    void aMultiLayerProbeMustNameTheSetsLayersAndSpanThem() {
+        DirectionSetModel m = withMultiLayer();
+        DirectionSet p = DirectionSetCodec.toProto(m);
+        assertReason(Reason.MISSING_FIELD, "multi_layer_probe layer 4 is not among the layers", () -> resealProto(
+                p.toBuilder().setMultiLayerProbe(p.getMultiLayerProbe().toBuilder().setLayers(1, 4)).build()));
+        assertReason(Reason.INVALID_VALUE, "not strictly ascending", () -> resealProto(
+                p.toBuilder().setMultiLayerProbe(p.getMultiLayerProbe().toBuilder().setLayers(0, 9)).build()));
+        assertReason(Reason.DIMENSION_MISMATCH, "multi_layer_probe.probe.coefficients has shape", () -> resealProto(
+                p.toBuilder().setMultiLayerProbe(p.getMultiLayerProbe().toBuilder().setProbe(p.getMultiLayerProbe()
+                        .getProbe().toBuilder().setCoefficients(TensorCodec.vector(new float[D])))).build()));
+        assertReason(Reason.INVALID_VALUE, "target_fpr 1.0 is not in [0, 1)", () -> resealProto(
+                p.toBuilder().setTargetFpr(1.0).build()));
+    }
+
+    private static DirectionSetModel resealProto(DirectionSet p) throws InvalidDirectionSetException {
+        byte[] bytes = p.toByteArray();
+        DirectionSetEnvelope e = DirectionSetEnvelope.newBuilder().setSchemaVersion(1)
+                .setPayload(ByteString.copyFrom(bytes)).setSha256(DirectionSetCodec.sha256Hex(bytes))
+                .setModelId(p.getModelId()).setVersion(p.getVersion()).build();
+        return DirectionSetCodec.open(e.toByteArray());
     }
 
     // ---------------------------------------------------------------- helpers

@@ -8,7 +8,7 @@ package dev.refusalmonitor.contract.directions;
  * @param conditionVector c [d], first principal component, sign chosen so harmful projects higher
  * @param threshold θ
  * @param firesAbove true: fires when s &gt; θ
- * @param f1 held-out F1 of the rule at this layer
+ * @param f1 out-of-fold F1 of the rule at this layer (θ is calibrated to the set's target FPR)
  */
 public record CastParams(float[] conditionVector, double threshold, boolean firesAbove, double f1) {
 

@@ -7,15 +7,30 @@ import java.util.List;
  * Plain data, no wire format; {@code schemas} maps it to and from Protobuf.
  *
  * @param version monotonic per model
- * @param scoringLayer the layer whose per-layer scores are reported (best held-out AUC, ties: earlier)
+ * @param scoringLayer the layer whose per-layer scores are reported (first in the k-fold CV ranking: TPR at the
+ *                     target FPR, then log-loss; ties: earlier)
  * @param castLayer the layer whose CAST condition decides cast_fired
  * @param ensembleLayers layers in the Mahalanobis ensemble; empty for none
  * @param reportJson the training report as JSON ("" when none)
+ * @param multiLayerProbe the headline probe over several layers, or null when the scoring layer's probe is the
+ *                        headline (CV did not favour a multi-layer probe, or an older set)
+ * @param targetFpr the false-positive rate the set's decisions (flagged, cast_fired) were calibrated to on held-out
+ *                  harmless rows; 0 for a set fitted before operating points existed (its probe threshold was 0.5)
  */
 public record DirectionSetModel(String modelId, String modelRevision, long version, long createdAtUnixMs,
                                 int dim, int scoringLayer, int castLayer, List<LayerDirections> layers,
                                 RefusalPlaneParams refusalPlane, int[] ensembleLayers,
-                                long harmfulCount, long harmlessCount, String reportJson) {
+                                long harmfulCount, long harmlessCount, String reportJson,
+                                MultiLayerProbe multiLayerProbe, double targetFpr) {
+
+    /** A set without a multi-layer probe or a recorded target FPR. */
+    public DirectionSetModel(String modelId, String modelRevision, long version, long createdAtUnixMs,
+                             int dim, int scoringLayer, int castLayer, List<LayerDirections> layers,
+                             RefusalPlaneParams refusalPlane, int[] ensembleLayers,
+                             long harmfulCount, long harmlessCount, String reportJson) {
+        this(modelId, modelRevision, version, createdAtUnixMs, dim, scoringLayer, castLayer, layers, refusalPlane,
+                ensembleLayers, harmfulCount, harmlessCount, reportJson, null, 0);
+    }
 
     /** The directions for {@code layer}, or null when the set has none for it. */
     public LayerDirections layer(int layer) {
@@ -25,6 +40,14 @@ public record DirectionSetModel(String modelId, String modelRevision, long versi
 
     public DirectionSetModel withVersion(long newVersion, long newCreatedAtUnixMs) {
         return new DirectionSetModel(modelId, modelRevision, newVersion, newCreatedAtUnixMs, dim, scoringLayer,
-                castLayer, layers, refusalPlane, ensembleLayers, harmfulCount, harmlessCount, reportJson);
+                castLayer, layers, refusalPlane, ensembleLayers, harmfulCount, harmlessCount, reportJson,
+                multiLayerProbe, targetFpr);
+    }
+
+    /** The same set with another report JSON. */
+    public DirectionSetModel withReportJson(String newReportJson) {
+        return new DirectionSetModel(modelId, modelRevision, version, createdAtUnixMs, dim, scoringLayer,
+                castLayer, layers, refusalPlane, ensembleLayers, harmfulCount, harmlessCount, newReportJson,
+                multiLayerProbe, targetFpr);
     }
 }

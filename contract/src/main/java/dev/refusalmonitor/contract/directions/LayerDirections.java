@@ -9,7 +9,8 @@ package dev.refusalmonitor.contract.directions;
  * @param dimDirection r̂ = (μ_H − μ_S)/‖μ_H − μ_S‖ (DESIGN score 1)
  * @param dimProjection training projections x·r̂, for the standardised DIM score
  * @param fisherDirection ŵ = Σ⁻¹(μ_H − μ_S), normalised (DESIGN score 2)
- * @param pcaReadingVector first principal component of the class-paired differences, harmful higher
+ * @param pcaReadingVector first principal component of the class-paired differences, harmful higher; null in sets
+ *                         fitted since issue 14 (nothing scores it; its held-out AUC stays in the report)
  * @param mahalanobisRefusalProjection training d_S − d_H, to standardise it for the ensemble
  */
 public record LayerDirections(int layer,

@@ -8,7 +8,7 @@ package dev.refusalmonitor.contract.directions;
  * @param coefficients weights in standardised space [d]
  * @param intercept bias (not regularised)
  * @param c inverse regularisation strength of the fit
- * @param decisionThreshold probability at or above which a request is flagged
+ * @param decisionThreshold probability at or above which a request is flagged (calibrated to the set's target FPR)
  */
 public record LogisticProbeParams(float[] featureMean, float[] featureStd, float[] coefficients,
                                   double intercept, double c, double decisionThreshold) {

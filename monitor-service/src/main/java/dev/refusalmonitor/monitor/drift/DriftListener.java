@@ -144,8 +144,11 @@ public final class DriftListener implements ScoreListener, AutoCloseable {
         List<DriftReport> closed;
         synchronized (lock) {
             try {
-                tracker.observe(key, score.getProbeProbability(), score.getFlagged(), score.getCastFired(),
-                        score.getOodTailProbability(), score.getMahalanobisRefusal(), emptyToNull(score.getSector()), t);
+                boolean counted = tracker.observe(key, score.getProbeProbability(), score.getFlagged(),
+                        score.getCastFired(), score.getOodTailProbability(), score.getMahalanobisRefusal(),
+                        emptyToNull(score.getSector()), t, score.getDirectionsVersion());
+                // Scored with an older set than the slice's (another thread had not seen the new set yet).
+                if (!counted) metrics.skipped();
             } catch (IllegalArgumentException e) {
                 // A score outside its domain must not stop the stream thread: count it and go on.
                 metrics.skipped();

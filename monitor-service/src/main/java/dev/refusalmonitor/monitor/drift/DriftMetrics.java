@@ -28,6 +28,9 @@ import java.util.function.ToDoubleFunction;
  * slice cap). Rows are created on a slice's first closed window and never removed, so the series count is bounded
  * by the tracker's caps: maxModels · (maxSlicesPerModel + 2) slices, about 30 series each. Comparison gauges are
  * NaN until the slice's reference is complete ({@code refusal_monitor_drift_reference_ready} = 0).
+ * {@code refusal_monitor_drift_directions_version} shows the direction-set version behind the latest window, and
+ * {@code refusal_monitor_drift_rebaselines_total{reason="directions_version"}} counts fresh references started by a new
+ * version: the boundary a dashboard marks (the window closed at the change reports no comparison, so alarms clear).
  */
 public final class DriftMetrics implements MeterBinder {
     static final String RATE_FLAGGED = "flagged";
@@ -67,7 +70,7 @@ public final class DriftMetrics implements MeterBinder {
         reportsSent = reports(registry, "sent");
         reportsFailed = reports(registry, "failed");
         skipped = Counter.builder(MetricNames.DRIFT_SKIPPED)
-                .description("Scored records the drift tracker could not count (a score outside its domain)")
+                .description("Scored records the drift tracker could not count (a score outside its domain, or scored with an older direction-set version than the slice is on)")
                 .tags(extraTags).register(registry);
         this.registry = registry;
     }
@@ -120,6 +123,8 @@ public final class DriftMetrics implements MeterBinder {
         volatile double ksProbabilityP = Double.NaN, ksMahalanobisP = Double.NaN;
         volatile double cusumUp, cusumDown;
         volatile boolean drifted, referenceReady;
+        volatile double directionsVersion = Double.NaN;
+        private final Counter rebaselines;
         volatile List<String> reasons = List.of();
 
         SliceGauges(MeterRegistry reg, Tags tags) {
@@ -153,8 +158,13 @@ public final class DriftMetrics implements MeterBinder {
             }
             gauge(reg, MetricNames.DRIFT_REFERENCE_READY, "1 once the slice's reference is complete, else 0",
                     Tags.empty(), g -> g.referenceReady ? 1 : 0);
+            gauge(reg, MetricNames.DRIFT_DIRECTIONS_VERSION, "Direction-set version that scored the latest window; "
+                    + "a change starts a fresh reference", Tags.empty(), g -> g.directionsVersion);
             windows = Counter.builder(MetricNames.DRIFT_WINDOWS).description("Drift windows closed")
                     .tags(tags).register(reg);
+            rebaselines = Counter.builder(MetricNames.DRIFT_REBASELINES)
+                    .description("Fresh drift references started because a newer direction-set version arrived")
+                    .tags(tags).tag(MetricNames.TAG_REASON, "directions_version").register(reg);
         }
 
         private void rate(MeterRegistry reg, String rate, ToDoubleFunction<SliceGauges> value,
@@ -176,6 +186,7 @@ public final class DriftMetrics implements MeterBinder {
 
         synchronized void update(MeterRegistry reg, DriftReport r) {
             windows.increment();
+            if (r.closedBy() == dev.refusalmonitor.math.drift.WindowClose.DIRECTIONS_VERSION) rebaselines.increment();
             // Two stream threads may hand over reports out of order: never show an older window over a newer one.
             if (r.windowIndex() < shownWindow) return;
             shownWindow = r.windowIndex();
@@ -198,6 +209,7 @@ public final class DriftMetrics implements MeterBinder {
             cusumDown = r.cusumDown();
             reasons = List.copyOf(r.reasons());
             drifted = r.drifted();
+            directionsVersion = r.directionsVersion() > 0 ? r.directionsVersion() : Double.NaN;
             referenceReady = r.referenceReady();
             r.sectorShares().forEach((sector, share) -> sectorShares.computeIfAbsent(sector, s -> {
                 double[] holder = {Double.NaN};

@@ -32,6 +32,7 @@ public final class DriftReportJson {
         o.put("route", r.slice().route());
         o.put("window_index", r.windowIndex());
         o.put("closed_by", r.closedBy().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("directions_version", r.directionsVersion());
         o.put("first_event_unix_ms", r.firstEventMs());
         o.put("last_event_unix_ms", r.lastEventMs());
         o.put("n", r.n());

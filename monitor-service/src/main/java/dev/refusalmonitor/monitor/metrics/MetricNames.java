@@ -39,14 +39,17 @@ public final class MetricNames {
     public static final String SCORING = PREFIX + ".scoring";
     public static final String PROM_SCORING = "refusal_monitor_scoring_seconds";
     /**
-     * Cumulative bucket counters of each score's values, by {@link #TAG_SCORE}, {@link #TAG_MODEL} and
-     * {@code le} (upper bound, {@code +Inf} last; bounds per score in {@link ScoreKind}). A counter family
-     * rather than a Micrometer distribution summary (whose values must be non-negative) because two scores are signed and summaries would drop
-     * negative values; {@code histogram_quantile} works on it as on any {@code le}-labelled family.
-     * Prometheus: {@value #PROM_SCORE_BUCKETS}.
+     * Score distributions as Prometheus histograms, one family per score ({@code PROM_SCORE_PREFIX + score}, e.g.
+     * {@code refusal_monitor_score_probe_probability_bucket{model,le}}, {@code _count}, {@code _sum}), by
+     * {@link #TAG_MODEL}; bounds per score in {@link ScoreKind}. Registered directly with the Prometheus client
+     * (classic buckets) because two scores are signed and Micrometer's distribution summaries accept only positive
+     * bucket bounds.
      */
-    public static final String SCORE_BUCKETS = PREFIX + ".score.buckets";
-    public static final String PROM_SCORE_BUCKETS = "refusal_monitor_score_buckets_total";
+    public static final String PROM_SCORE_PREFIX = "refusal_monitor_score_";
+    public static final String PROM_SCORE_PROBE_PROBABILITY = PROM_SCORE_PREFIX + "probe_probability";
+    public static final String PROM_SCORE_MAHALANOBIS_REFUSAL = PROM_SCORE_PREFIX + "mahalanobis_refusal";
+    public static final String PROM_SCORE_MAHALANOBIS_OOD = PROM_SCORE_PREFIX + "mahalanobis_ood";
+    public static final String PROM_SCORE_CAST_SIMILARITY = PROM_SCORE_PREFIX + "cast_similarity";
 
     // ---- direction sets (DirectionSetMetrics) ----
     /** Gauge: version of the direction set in force, by {@link #TAG_MODEL}. Prometheus: {@value #PROM_DIRECTIONS_VERSION}. */
@@ -104,6 +107,12 @@ public final class MetricNames {
     /** Gauge: 1 once the slice's reference is complete (comparisons start), else 0. Prometheus: {@value #PROM_DRIFT_REFERENCE_READY}. */
     public static final String DRIFT_REFERENCE_READY = DRIFT_PREFIX + ".reference.ready";
     public static final String PROM_DRIFT_REFERENCE_READY = "refusal_monitor_drift_reference_ready";
+    /** Gauge: the direction-set version that scored the slice's latest window; a change marks a fresh reference (refits never alarm by themselves). Prometheus: {@value #PROM_DRIFT_DIRECTIONS_VERSION}. */
+    public static final String DRIFT_DIRECTIONS_VERSION = DRIFT_PREFIX + ".directions.version";
+    public static final String PROM_DRIFT_DIRECTIONS_VERSION = "refusal_monitor_drift_directions_version";
+    /** Counter: fresh references started because a newer direction-set version arrived. Prometheus: {@value #PROM_DRIFT_REBASELINES}. */
+    public static final String DRIFT_REBASELINES = DRIFT_PREFIX + ".rebaselines";
+    public static final String PROM_DRIFT_REBASELINES = "refusal_monitor_drift_rebaselines_total";
     /** Gauge: requests in the latest closed window. Prometheus: {@value #PROM_DRIFT_WINDOW_REQUESTS}. */
     public static final String DRIFT_WINDOW_REQUESTS = DRIFT_PREFIX + ".window.requests";
     public static final String PROM_DRIFT_WINDOW_REQUESTS = "refusal_monitor_drift_window_requests";
@@ -148,13 +157,15 @@ public final class MetricNames {
 
     /** Every monitor metric's Prometheus family name (for rule/dashboard checks). */
     public static final List<String> PROMETHEUS_NAMES = List.of(PROM_RECORDS, PROM_DLQ, PROM_FLAGGED, PROM_SCORING,
-            PROM_SCORE_BUCKETS, PROM_DIRECTIONS_VERSION, PROM_DIRECTIONS_AGE, PROM_DIRECTIONS_FROM_HISTORY, PROM_DIRECTIONS_REJECTED);
+            PROM_SCORE_PROBE_PROBABILITY, PROM_SCORE_MAHALANOBIS_REFUSAL, PROM_SCORE_MAHALANOBIS_OOD,
+            PROM_SCORE_CAST_SIMILARITY, PROM_DIRECTIONS_VERSION, PROM_DIRECTIONS_AGE, PROM_DIRECTIONS_FROM_HISTORY, PROM_DIRECTIONS_REJECTED);
 
     /** Every drift metric's Prometheus family name (exported by {@code monitor.drift.DriftMetrics}). */
     public static final List<String> PROMETHEUS_DRIFT_NAMES = List.of(PROM_DRIFT_PROBABILITY_MEAN, PROM_DRIFT_RATE, PROM_DRIFT_RATE_DIFFERENCE, PROM_DRIFT_RATE_DIFFERENCE_LOWER,
             PROM_DRIFT_RATE_DIFFERENCE_UPPER, PROM_DRIFT_SECTOR_SHARE, PROM_DRIFT_PSI, PROM_DRIFT_KS,
             PROM_DRIFT_KS_PVALUE, PROM_DRIFT_CUSUM, PROM_DRIFT_DRIFTED, PROM_DRIFT_ALARM, PROM_DRIFT_REFERENCE_READY,
-            PROM_DRIFT_WINDOW_REQUESTS, PROM_DRIFT_WINDOWS, PROM_DRIFT_SLICES, PROM_DRIFT_REPORTS, PROM_DRIFT_SKIPPED);
+            PROM_DRIFT_WINDOW_REQUESTS, PROM_DRIFT_WINDOWS, PROM_DRIFT_SLICES, PROM_DRIFT_REPORTS, PROM_DRIFT_SKIPPED,
+            PROM_DRIFT_DIRECTIONS_VERSION, PROM_DRIFT_REBASELINES);
 
     /** {@link #PROMETHEUS_NAMES}, {@link #PROMETHEUS_DRIFT_NAMES} and {@link #PROMETHEUS_KAFKA_NAMES}: every name rules and dashboards may use. */
     public static List<String> allPrometheusNames() {

@@ -5,21 +5,27 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.DoubleConsumer;
 
 import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Histogram;
 
 /**
  * Per-record scoring metrics (names in {@link MetricNames}): records by outcome and model, DLQ records
- * by reason, flagged records by model, the per-record processing latency, and bucketed score
- * distributions. Meters per model are created on first use and cached, so the hot path does a map
+ * by reason, flagged records by model, the per-record processing latency, and each score's distribution
+ * as a Prometheus histogram (see {@link MetricNames#PROM_SCORE_PREFIX}). Meters per model are created on first use and cached, so the hot path does a map
  * lookup and an atomic add.
  *
  * <p>Call {@link #bindTo(MeterRegistry)} once before recording; recording before binding throws.
@@ -30,6 +36,7 @@ public final class ScoringMetrics implements MeterBinder {
     private volatile MeterRegistry registry;
     private final Map<DeadLetterReason, Counter> dlqByReason = new EnumMap<>(DeadLetterReason.class);
     private final Map<String, ModelMeters> byModel = new ConcurrentHashMap<>();
+    private volatile ScoreHistograms scoreHistograms;
 
     public ScoringMetrics() {
         this(Tags.empty());
@@ -50,6 +57,7 @@ public final class ScoringMetrics implements MeterBinder {
                     .tags(extraTags).tag(MetricNames.TAG_REASON, MetricNames.reasonTag(r))
                     .register(registry));
         }
+        this.scoreHistograms = new ScoreHistograms(registry, extraTags);
         this.registry = registry;
     }
 
@@ -76,7 +84,7 @@ public final class ScoringMetrics implements MeterBinder {
         if (Double.isNaN(value)) {
             return;
         }
-        meters(model).histograms.get(kind).record(value);
+        meters(model).histograms.get(kind).accept(value);
     }
 
     private ModelMeters meters(String model) {
@@ -85,7 +93,7 @@ public final class ScoringMetrics implements MeterBinder {
             throw new IllegalStateException("ScoringMetrics is not bound to a registry");
         }
         String tag = modelTag(model);
-        return byModel.computeIfAbsent(tag, t -> new ModelMeters(r, extraTags, t));
+        return byModel.computeIfAbsent(tag, t -> new ModelMeters(r, extraTags, t, scoreHistograms));
     }
 
     /** The model tag value: the id as given, or {@value MetricNames#UNKNOWN} when missing. */
@@ -98,9 +106,9 @@ public final class ScoringMetrics implements MeterBinder {
         final Counter dlq;
         final Counter flagged;
         final Timer latency;
-        final Map<ScoreKind, BucketHistogram> histograms = new EnumMap<>(ScoreKind.class);
+        final Map<ScoreKind, DoubleConsumer> histograms = new EnumMap<>(ScoreKind.class);
 
-        ModelMeters(MeterRegistry registry, Iterable<Tag> extra, String model) {
+        ModelMeters(MeterRegistry registry, Iterable<Tag> extra, String model, ScoreHistograms scoreHistograms) {
             Tags tags = Tags.of(extra).and(MetricNames.TAG_MODEL, model);
             scored = Counter.builder(MetricNames.RECORDS)
                     .description("Hidden-state records handled, by outcome")
@@ -118,59 +126,55 @@ public final class ScoringMetrics implements MeterBinder {
                     .minimumExpectedValue(Duration.ofNanos(1_000))
                     .maximumExpectedValue(Duration.ofSeconds(1))
                     .register(registry);
-            for (ScoreKind k : ScoreKind.values()) {
-                histograms.put(k, new BucketHistogram(registry, tags.and(MetricNames.TAG_SCORE, k.tag()), k.bounds()));
-            }
+            for (ScoreKind k : ScoreKind.values()) histograms.put(k, scoreHistograms.observer(k, model));
         }
     }
 
     /**
-     * A cumulative-bucket histogram exported as one counter per {@code le}. Each record increments one
-     * slot (O(log buckets)); the exported counter for bound i sums slots 0..i at scrape time.
+     * The score histograms: with a {@link PrometheusMeterRegistry}, one Prometheus classic histogram family per
+     * {@link ScoreKind} registered in its Prometheus registry (signed bucket bounds, {@code _bucket}/{@code _count}/
+     * {@code _sum}); with any other registry a Micrometer distribution summary without buckets (count and sum only).
      */
-    static final class BucketHistogram {
-        private final double[] bounds;
-        private final AtomicLongArray slots;
+    private static final class ScoreHistograms {
+        private final Map<ScoreKind, Histogram> families = new EnumMap<>(ScoreKind.class);
+        private final String[] fixedLabelValues;
+        private final MeterRegistry fallback;
+        private final Iterable<Tag> extraTags;
 
-        BucketHistogram(MeterRegistry registry, Tags tags, double[] bounds) {
-            this.bounds = bounds;
-            this.slots = new AtomicLongArray(bounds.length + 1);
-            for (int i = 0; i <= bounds.length; i++) {
-                final int upTo = i;
-                String le = i == bounds.length ? "+Inf" : formatBound(bounds[i]);
-                FunctionCounter.builder(MetricNames.SCORE_BUCKETS, this, h -> h.cumulative(upTo))
-                        .description("Score values at or below the le bound, by score and model")
-                        .tags(tags).tag(MetricNames.TAG_LE, le)
-                        .register(registry);
+        ScoreHistograms(MeterRegistry registry, Iterable<Tag> extraTags) {
+            this.extraTags = extraTags;
+            List<String> names = new ArrayList<>(), values = new ArrayList<>();
+            for (Tag t : extraTags) {
+                names.add(t.getKey());
+                values.add(t.getValue());
             }
-        }
-
-        void record(double v) {
-            int lo = 0;
-            int hi = bounds.length;
-            // First bound >= v; bounds.length is the +Inf slot.
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (bounds[mid] >= v) {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
+            names.add(MetricNames.TAG_MODEL);
+            this.fixedLabelValues = values.toArray(String[]::new);
+            if (registry instanceof PrometheusMeterRegistry prom) {
+                for (ScoreKind k : ScoreKind.values()) {
+                    families.put(k, Histogram.builder().name(MetricNames.PROM_SCORE_PREFIX + k.tag())
+                            .help("Distribution of the " + k.tag() + " score of scored records, by model")
+                            .labelNames(names.toArray(String[]::new)).classicUpperBounds(k.bounds()).classicOnly()
+                            .withoutExemplars().register(prom.getPrometheusRegistry()));
                 }
+                this.fallback = null;
+            } else {
+                this.fallback = registry;
             }
-            slots.incrementAndGet(lo);
         }
 
-        double cumulative(int upTo) {
-            long sum = 0;
-            for (int i = 0; i <= upTo; i++) {
-                sum += slots.get(i);
+        /** The observer of one score for one model (cached by the caller). */
+        DoubleConsumer observer(ScoreKind kind, String model) {
+            if (fallback != null) {
+                DistributionSummary s = DistributionSummary.builder(MetricNames.PREFIX + ".score." + kind.tag())
+                        .description("Distribution of the " + kind.tag() + " score (count and sum)")
+                        .tags(extraTags).tag(MetricNames.TAG_MODEL, model).register(fallback);
+                return s::record;
             }
-            return sum;
-        }
-
-        private static String formatBound(double b) {
-            // Prometheus style: 1.0, 0.05, -256.0
-            return Double.toString(b);
+            String[] v = Arrays.copyOf(fixedLabelValues, fixedLabelValues.length + 1);
+            v[v.length - 1] = model;
+            DistributionDataPoint point = families.get(kind).labelValues(v);
+            return point::observe;
         }
     }
 }

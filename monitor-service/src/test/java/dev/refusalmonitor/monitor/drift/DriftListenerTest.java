@@ -135,6 +135,43 @@ class DriftListenerTest {
         assertTrue(last.get("flagged_difference").get("significant").asBoolean());
     }
 
+    /** n records scored with direction-set {@code version}, flagged share {@code share}. */
+    private static void feedVersion(DriftListener l, int n, double share, long t0, long version) {
+        for (int i = 0; i < n; i++) {
+            boolean flagged = Math.floor((i + 1) * share + 1e-9) > Math.floor(i * share + 1e-9);
+            l.scored(null, score("m", "", "", flagged ? 0.9 : 0.05, flagged, t0 + i).toBuilder()
+                    .setDirectionsVersion(version).build());
+        }
+    }
+
+    @Test
+    void shouldStartAFreshReferenceAndClearTheAlarmWhenANewDirectionVersionArrives() throws Exception {
+        DriftListener l = listener(DriftConfig.builder().windowSize(100).referenceWindows(4).build(), Set.of(), Set.of());
+        String total = "_all";
+        feedVersion(l, 800, 0.1, 0, 1);
+        feedVersion(l, 200, 0.4, 10_000, 1);   // a real shift under v1: alarm
+        assertEquals(1.0, value(registry.scrape(), series("refusal_monitor_drift_alarm", "m", total, total, "reason", "flagged_rate_up")));
+        feedVersion(l, 1, 0.0, 20_000, 2);     // the first record scored with v2
+        String boundary = registry.scrape();
+        assertEquals(0.0, value(boundary, series("refusal_monitor_drift_alarm", "m", total, total, "reason", "flagged_rate_up")),
+                "the window closed by the version change carries no comparison");
+        assertEquals(0.0, value(boundary, series("refusal_monitor_drift_reference_ready", "m", total, total)));
+        assertEquals(1.0, value(boundary, series("refusal_monitor_drift_rebaselines_total", "m", total, total, "reason", "directions_version")));
+        JsonNode last = JSON.readTree(producer.history().get(producer.history().size() - 1).value());
+        assertEquals("directions_version", last.get("closed_by").asText());
+        assertEquals(1, last.get("directions_version").asLong());
+        // v2 flags a quarter of what v1 did on the same traffic: a fresh reference, no alarm.
+        feedVersion(l, 1199, 0.025, 30_000, 2);
+        String after = registry.scrape();
+        assertEquals(2.0, value(after, series("refusal_monitor_drift_directions_version", "m", total, total)));
+        assertEquals(1.0, value(after, series("refusal_monitor_drift_reference_ready", "m", total, total)));
+        assertEquals(0.0, value(after, series("refusal_monitor_drift_drifted", "m", total, total)));
+        assertEquals(0.0, value(after, series("refusal_monitor_drift_alarm", "m", total, total, "reason", "flagged_rate_down")));
+        // A late record scored with v1 is not counted.
+        feedVersion(l, 1, 0.0, 40_000, 1);
+        assertEquals(1.0, value(registry.scrape(), "refusal_monitor_drift_skipped_total"));
+    }
+
     @Test
     void shouldFoldUnlistedTenantsAndSlicesPastTheCapIntoOther() {
         DriftListener l = listener(DriftConfig.builder().windowSize(5).referenceWindows(1).maxSlicesPerModel(1).build(),

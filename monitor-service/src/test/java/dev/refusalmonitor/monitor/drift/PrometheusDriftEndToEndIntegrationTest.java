@@ -55,7 +55,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The real thing: an in-JVM Kafka broker, the monitor, and Debian's Prometheus scraping the monitor's /metrics every
  * second with deploy's rules. A stream whose harmful share jumps from 10 % to 40 % after the reference windows must
  * leave RefusalRateDrift silent before the jump and pending or firing after it; every Grafana panel's query must
- * parse and return series.
+ * parse and return series; {@code promtool check metrics} accepts the live /metrics; and a refit (direction set v2)
+ * clears the alarm: the window its first record closes carries no comparison and a fresh reference starts.
  *
  * <p>Test overrides, and why: windows of 50 requests with a reference of 4 windows (the defaults, 200 and 50, would
  * need 10 000 requests of warm-up); the rules are copied with every {@code for:} shortened to 2 s (the real ones are
@@ -135,21 +136,54 @@ class PrometheusDriftEndToEndIntegrationTest {
                     for (String name : MetricNames.PROMETHEUS_KAFKA_NAMES) {
                         assertTrue(scrape.contains("\n" + name + "{"), "Kafka Streams metric not exported: " + name);
                     }
+                    assertPromtoolAcceptsTheLiveMetrics(app.http().port());
+
+                    // A routine refit: v2 of the same model. Its first record closes every slice's open window
+                    // without comparison and starts a fresh reference, so the alarm clears and stays clear.
+                    publisher.publish(DirectionFitter.fit(traffic.trainingSet(2), null, DirectionFitter.Options.defaults(MODEL))
+                            .set().withVersion(2, System.currentTimeMillis()));
+                    await("the monitor loads v2", Duration.ofSeconds(60), () -> app.registry().get(MODEL).version() == 2);
+                    send(producer, hs, traffic, rnd, 700, 100, 0.40);
+                    prom.awaitValue("refusal_monitor_drift_rebaselines_total{model=\"" + MODEL + "\",tenant=\"_all\"}", v -> v >= 1);
+                    prom.awaitValue("refusal_monitor_drift_directions_version{model=\"" + MODEL + "\",tenant=\"_all\"}", v -> v == 2);
+                    assertEquals(0.0, prom.value("max(refusal_monitor_drift_alarm{model=\"" + MODEL + "\"})"),
+                            "no drift alarm after the refit");
                 } finally {
                     prom.stop();
                 }
                 List<ConsumerRecord<String, String>> reports = KafkaTestSupport.consumeUntil(cluster.bootstrapServers(),
                         config.topic(TopicId.DRIFT).name(), 14, Duration.ofSeconds(30), false, new StringDeserializer(),
                         new StringDeserializer());
-                JsonNode last = null;
+                JsonNode lastReady = null, boundary = null;
                 for (ConsumerRecord<String, String> r : reports) {
-                    if (r.key().equals(MODEL + "/_all/_all")) last = JSON.readTree(r.value());
+                    if (!r.key().equals(MODEL + "/_all/_all")) continue;
+                    JsonNode j = JSON.readTree(r.value());
+                    if (j.get("reference_ready").asBoolean()) lastReady = j;
+                    if (j.get("closed_by").asText().equals("directions_version")) boundary = j;
                 }
-                assertTrue(last != null, "no model-total report on the drift topic");
-                assertEquals(MODEL, last.get("model").asText());
-                assertTrue(last.get("reference_ready").asBoolean());
+                assertTrue(lastReady != null, "no compared model-total report on the drift topic");
+                assertEquals(MODEL, lastReady.get("model").asText());
+                assertEquals(1, lastReady.get("directions_version").asLong());
+                assertTrue(boundary != null, "no report of the window closed by the refit");
+                assertFalse(boundary.get("drifted").asBoolean());
             }
         }
+    }
+
+    /** GET /metrics from the running monitor and run {@code promtool check metrics} on it: no complaint at all. */
+    private static void assertPromtoolAcceptsTheLiveMetrics(int port) throws Exception {
+        HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode());
+        Process p = new ProcessBuilder(PromtoolRulesTest.binary("promtool").toString(), "check", "metrics")
+                .redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write(r.body());
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "promtool did not finish");
+        assertEquals("", out.trim(), "promtool check metrics on the live /metrics");
+        assertEquals(0, p.exitValue(), out);
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, String topic, PlantedTruthTraffic traffic,

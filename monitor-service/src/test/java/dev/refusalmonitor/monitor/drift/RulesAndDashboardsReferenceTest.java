@@ -26,7 +26,7 @@ class RulesAndDashboardsReferenceTest {
         Set<String> ok = new HashSet<>();
         for (String n : MetricNames.allPrometheusNames()) {
             ok.add(n);
-            if (n.equals(MetricNames.PROM_SCORING)) {
+            if (n.equals(MetricNames.PROM_SCORING) || n.startsWith(MetricNames.PROM_SCORE_PREFIX)) {
                 for (String suffix : new String[]{"_bucket", "_count", "_sum", "_max"}) ok.add(n + suffix);
             }
         }

@@ -68,7 +68,7 @@ class MetricsExportTest {
         scoring.recordScore("m", ScoreKind.CAST_SIMILARITY, -0.25);
         scoring.recordScore("m", ScoreKind.MAHALANOBIS_OOD, Double.NaN);
         String text = registry.scrape();
-        String p = "refusal_monitor_score_buckets_total{le=\"%s\",model=\"m\",score=\"%s\"}";
+        String p = "refusal_monitor_score_%2$s_bucket{model=\"m\",le=\"%1$s\"}";
         assertEquals(1.0, value(text, String.format(p, "0.05", "probe_probability")));
         assertEquals(1.0, value(text, String.format(p, "0.95", "probe_probability")));
         assertEquals(2.0, value(text, String.format(p, "1.0", "probe_probability")));
@@ -77,9 +77,12 @@ class MetricsExportTest {
         assertEquals(2.0, value(text, String.format(p, "0.0", "mahalanobis_refusal")));
         assertEquals(2.0, value(text, String.format(p, "256.0", "mahalanobis_refusal")));
         assertEquals(3.0, value(text, String.format(p, "+Inf", "mahalanobis_refusal")));
+        assertEquals(3.0, value(text, "refusal_monitor_score_mahalanobis_refusal_count{model=\"m\"}"));
+        assertEquals(997.0, value(text, "refusal_monitor_score_mahalanobis_refusal_sum{model=\"m\"}"), 1e-9);
         assertEquals(0.0, value(text, String.format(p, "-0.3", "cast_similarity")));
         assertEquals(1.0, value(text, String.format(p, "-0.2", "cast_similarity")));
         assertEquals(0.0, value(text, String.format(p, "+Inf", "mahalanobis_ood")), "NaN is not counted");
+        assertTrue(text.contains("# TYPE refusal_monitor_score_probe_probability histogram"), text);
     }
 
     @Test

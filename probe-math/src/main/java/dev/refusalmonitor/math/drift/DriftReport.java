@@ -36,6 +36,8 @@ import java.util.Map;
  * @param drifted               the decision (rule in {@link DriftTracker})
  * @param reasons               which parts of the rule fired: {@code flagged_rate_up}, {@code flagged_rate_down},
  *                              {@code probability_distribution}; empty when not drifted
+ * @param directionsVersion     the direction-set version that scored the window's records (the reference is always built
+ *                              under the same version; 0 when unknown)
  */
 public record DriftReport(SliceKey slice, long windowIndex, WindowClose closedBy, long firstEventMs, long lastEventMs,
                           long n, double probeProbabilityMean, double flaggedRate, double castFireRate, double oodRate,
@@ -44,7 +46,7 @@ public record DriftReport(SliceKey slice, long windowIndex, WindowClose closedBy
                           double psiMahalanobis, double ksMahalanobis, double ksMahalanobisPValue, double psiSectors,
                           RateDifference flaggedDifference, RateDifference castFireDifference,
                           RateDifference oodDifference, double flaggedZ, double cusumUp, double cusumDown,
-                          boolean drifted, List<String> reasons) {
+                          boolean drifted, List<String> reasons, long directionsVersion) {
     public static final String REASON_FLAGGED_UP = "flagged_rate_up";
     public static final String REASON_FLAGGED_DOWN = "flagged_rate_down";
     public static final String REASON_DISTRIBUTION = "probability_distribution";

@@ -33,6 +33,15 @@ import java.util.function.Consumer;
  * {@link #rebaseline}. TRAILING: the R windows closed just before the current one, merged. No comparison (and no
  * drift decision) until R windows have closed.
  *
+ * <p><b>Direction-set versions.</b> A new direction set changes the scores by design (another threshold, another
+ * probe), so comparing its traffic with a reference built under the old set would raise an alarm that is about the
+ * refit, not the traffic. Each slice remembers the version its records were scored with. The first record of a newer
+ * version closes the open window ({@link WindowClose#DIRECTIONS_VERSION}, reported without comparison even when it is
+ * empty, so the published alarm clears and the boundary is visible), forgets the reference and the CUSUMs as {@link #rebaseline} does, and starts the new
+ * version's reference with the next R windows. A record of an older version than the slice's (scored by another
+ * thread just before it saw the new set) is not counted: {@code observe} returns false. Version 0 means unknown and
+ * never triggers a change.
+ *
  * <p><b>Decision rule.</b> For each compared window w, z_w is the pooled two-proportion z of the flagged rate,
  * window vs reference ({@link DriftStatistics#twoProportionZ}). Two one-sided CUSUMs (Page 1954) accumulate it:
  * S⁺_w = min(2h, max(0, S⁺_{w−1} + z_w − k)) and S⁻_w = min(2h, max(0, S⁻_{w−1} − z_w − k)), both 0 before the first
@@ -74,6 +83,18 @@ public final class DriftTracker {
      */
     public void observe(SliceKey key, double probeProbability, boolean flagged, boolean castFired,
                         double oodTailProbability, double mahalanobisRefusal, String sector, long eventTimeMs) {
+        observe(key, probeProbability, flagged, castFired, oodTailProbability, mahalanobisRefusal, sector, eventTimeMs, 0);
+    }
+
+    /**
+     * Counts one scored request scored with direction-set version {@code directionsVersion} (0 = unknown); see the
+     * class Javadoc for version changes.
+     *
+     * @return false when the record was not counted because a slice it belongs to is already on a newer version
+     */
+    public boolean observe(SliceKey key, double probeProbability, boolean flagged, boolean castFired,
+                           double oodTailProbability, double mahalanobisRefusal, String sector, long eventTimeMs,
+                           long directionsVersion) {
         // Only the tracker assigns the model-total slice; a caller's key names the record's own tenant/route.
         if (key.isModelTotal()) key = SliceKey.of(key.model(), null, null);
         if (!(oodTailProbability >= 0 && oodTailProbability <= 1)) {
@@ -81,20 +102,52 @@ public final class DriftTracker {
         }
         boolean ood = oodTailProbability < config.oodLevel();
         String model = resolveModel(key.model());
+        boolean counted = true;
         if (config.trackModelTotal()) {
-            add(stateFor(SliceKey.modelTotal(model)), probeProbability, flagged, castFired, ood, mahalanobisRefusal,
-                    sector, eventTimeMs);
+            SliceState st = stateFor(SliceKey.modelTotal(model));
+            if (version(st, directionsVersion)) {
+                add(st, probeProbability, flagged, castFired, ood, mahalanobisRefusal, sector, eventTimeMs);
+            } else {
+                counted = false;
+            }
         }
         if (!key.isUnsliced() || !config.trackModelTotal()) {
-            add(stateFor(resolveSlice(model, key)), probeProbability, flagged, castFired, ood, mahalanobisRefusal,
-                    sector, eventTimeMs);
+            SliceState st = stateFor(resolveSlice(model, key));
+            if (version(st, directionsVersion)) {
+                add(st, probeProbability, flagged, castFired, ood, mahalanobisRefusal, sector, eventTimeMs);
+            } else {
+                counted = false;
+            }
         }
+        return counted;
+    }
+
+    /**
+     * Brings the slice to the record's version: a newer version closes the open window and starts a fresh reference.
+     * False when the record is of an older version than the slice's (not counted).
+     */
+    private boolean version(SliceState st, long v) {
+        if (v <= 0 || v == st.directionsVersion) return true;
+        if (st.directionsVersion == 0) {
+            st.directionsVersion = v;
+            return true;
+        }
+        if (v < st.directionsVersion) return false;
+        // Always reported, even when the open window is empty: the report is the boundary (and clears alarms).
+        WindowAggregate w = st.current;
+        DriftReport report = unreferenced(st, w, WindowClose.DIRECTIONS_VERSION);
+        st.windowIndex++;
+        w.clear();
+        st.directionsVersion = v;
+        rebaseline(st);
+        sink.accept(report);
+        return true;
     }
 
     /** {@link #observe(SliceKey, double, boolean, boolean, double, double, String, long)} from a scorer's output. */
-    public void observe(SliceKey key, Scores s, long eventTimeMs) {
-        observe(key, s.probeProbability, s.flagged, s.castFired, s.oodTailProbability, s.mahalanobisRefusal, s.sector,
-                eventTimeMs);
+    public boolean observe(SliceKey key, Scores s, long eventTimeMs) {
+        return observe(key, s.probeProbability, s.flagged, s.castFired, s.oodTailProbability, s.mahalanobisRefusal,
+                s.sector, eventTimeMs, s.directionsVersion);
     }
 
     /**
@@ -131,11 +184,21 @@ public final class DriftTracker {
     public boolean rebaseline(SliceKey key) {
         SliceState st = slices.get(key);
         if (st == null) return false;
+        rebaseline(st);
+        return true;
+    }
+
+    /** The slice's direction-set version (0 when unknown or the slice has no state). */
+    public long directionsVersion(SliceKey key) {
+        SliceState st = slices.get(key);
+        return st == null ? 0 : st.directionsVersion;
+    }
+
+    private static void rebaseline(SliceState st) {
         st.reference.clear();
         st.pinnedWindows = 0;
         st.trailing.clear();
         st.cusumUp = st.cusumDown = 0;
-        return true;
     }
 
     private String peekModel(String model) {
@@ -229,7 +292,7 @@ public final class DriftTracker {
         return new DriftReport(st.key, st.windowIndex, why, st.firstEventMs, st.lastEventMs, w.n(),
                 w.probeProbabilityMean(), w.flaggedRate(), w.castFireRate(), w.oodRate(), w.sectorShares(), false, 0,
                 Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, null, null,
-                Double.NaN, st.cusumUp, st.cusumDown, false, List.of());
+                Double.NaN, st.cusumUp, st.cusumDown, false, List.of(), st.directionsVersion);
     }
 
     private DriftReport compare(SliceState st, WindowAggregate w, WindowAggregate ref, WindowClose why) {
@@ -256,7 +319,7 @@ public final class DriftTracker {
         return new DriftReport(st.key, st.windowIndex, why, st.firstEventMs, st.lastEventMs, w.n(),
                 w.probeProbabilityMean(), w.flaggedRate(), w.castFireRate(), w.oodRate(), w.sectorShares(), true,
                 ref.n(), psiP, ksP, ksPp, psiM, ksM, ksMp, psiS, flaggedDiff, fireDiff, oodDiff, z, st.cusumUp,
-                st.cusumDown, !reasons.isEmpty(), Collections.unmodifiableList(reasons));
+                st.cusumDown, !reasons.isEmpty(), Collections.unmodifiableList(reasons), st.directionsVersion);
     }
 
     /** Everything kept for one slice. */
@@ -273,6 +336,7 @@ public final class DriftTracker {
         long lastEventMs;
         double cusumUp;
         double cusumDown;
+        long directionsVersion;
 
         SliceState(SliceKey key, WindowAggregate current, WindowAggregate reference) {
             this.key = key;

@@ -2,6 +2,7 @@ package dev.refusalmonitor.math.score;
 
 import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.contract.directions.LayerDirections;
+import dev.refusalmonitor.contract.directions.MultiLayerProbe;
 import dev.refusalmonitor.contract.directions.Standardisation;
 
 import java.util.Arrays;
@@ -14,6 +15,8 @@ import java.util.TreeSet;
  *
  * <p>Per-layer scores (DIM, Fisher, probe, Mahalanobis) are at the set's scoring layer; CAST at its CAST layer; the
  * angle at the refusal plane's layer; the ensemble is the mean over its layers of the standardised d_S − d_H.
+ * When the set carries a {@link MultiLayerProbe}, it is the headline: its probability is {@code probeProbability}
+ * and its threshold decides {@code flagged}; {@code layerProbeProbability} is always the scoring layer's probe.
  */
 public final class DirectionSetScorer {
 
@@ -33,6 +36,8 @@ public final class DirectionSetScorer {
     private final ProjectionScorer dim;
     private final ProjectionScorer fisher;
     private final ProbeScorer probe;
+    private final int[] multiLayers;
+    private final ProbeScorer multiProbe;
     private final MahalanobisScorer mahalanobis;
     private final int castLayer;
     private final CastScorer cast;
@@ -51,6 +56,18 @@ public final class DirectionSetScorer {
         this.dim = new ProjectionScorer("DIM", main.dimDirection(), main.dimProjection());
         this.fisher = new ProjectionScorer("Fisher", main.fisherDirection(), main.fisherProjection());
         this.probe = new ProbeScorer(main.probe());
+        MultiLayerProbe mp = set.multiLayerProbe();
+        if (mp != null) {
+            this.multiLayers = mp.layers().clone();
+            for (int l : multiLayers) require(set, l, "multi-layer probe");
+            this.multiProbe = new ProbeScorer(mp.probe());
+            if (multiProbe.dim() != multiLayers.length * d)
+                throw new IllegalArgumentException("multi-layer probe has " + multiProbe.dim() + " coefficients for "
+                        + multiLayers.length + " layers of d = " + d);
+        } else {
+            this.multiLayers = new int[0];
+            this.multiProbe = null;
+        }
         this.mahalanobis = new MahalanobisScorer(main.meanHarmful(), main.meanHarmless(), main.mahalanobis());
         this.castLayer = set.castLayer();
         this.cast = new CastScorer(require(set, castLayer, "CAST").cast());
@@ -76,6 +93,7 @@ public final class DirectionSetScorer {
         needed.add(castLayer);
         if (plane != null) needed.add(planeLayer);
         for (int l : ensembleLayers) needed.add(l);
+        for (int l : multiLayers) needed.add(l);
         this.requiredLayers = needed.stream().mapToInt(Integer::intValue).toArray();
     }
 
@@ -105,7 +123,7 @@ public final class DirectionSetScorer {
 
     /** Per-thread work space. */
     public Scratch newScratch() {
-        return new Scratch(mahalanobis.newScratch());
+        return new Scratch(mahalanobis.newScratch(), multiProbe == null ? 0 : multiProbe.dim());
     }
 
     /**
@@ -129,8 +147,17 @@ public final class DirectionSetScorer {
         out.dim = dim.score(x, 0);
         out.dimStandardized = dim.standardised(x, 0);
         out.fisher = fisher.score(x, 0);
-        out.probeProbability = probe.probability(x, 0);
-        out.flagged = probe.flagged(out.probeProbability);
+        out.layerProbeProbability = probe.probability(x, 0);
+        if (multiProbe == null) {
+            out.probeProbability = out.layerProbeProbability;
+            out.flagged = probe.flagged(out.probeProbability);
+        } else {
+            float[] concat = scratch.concat;
+            for (int i = 0; i < multiLayers.length; i++)
+                System.arraycopy(vector(layerIndices, layerValues, multiLayers[i]), 0, concat, i * d, d);
+            out.probeProbability = multiProbe.probability(concat, 0);
+            out.flagged = multiProbe.flagged(out.probeProbability);
+        }
         MahalanobisScorer.Result m = mahalanobis.score(x, 0, exact, scratch.mahalanobis, scratch.result);
         out.mahalanobisRefusal = m.refusal();
         out.mahalanobisOod = m.ood();
@@ -193,9 +220,11 @@ public final class DirectionSetScorer {
         final MahalanobisScorer.Scratch mahalanobis;
         final MahalanobisScorer.Result result = new MahalanobisScorer.Result();
         final double[] planeProjections = new double[2];
+        final float[] concat;
 
-        Scratch(MahalanobisScorer.Scratch mahalanobis) {
+        Scratch(MahalanobisScorer.Scratch mahalanobis, int concatLength) {
             this.mahalanobis = mahalanobis;
+            this.concat = new float[concatLength];
         }
     }
 }

@@ -13,9 +13,11 @@ public final class Scores {
     public double dimStandardized;
     /** x·ŵ. */
     public double fisher;
-    /** Probe p(H). */
+    /** The headline probe's p(H): the multi-layer probe when the set has one, else the scoring layer's probe. */
     public double probeProbability;
-    /** probeProbability ≥ the set's decision threshold. */
+    /** The scoring layer's probe p(H) (equal to probeProbability when the set has no multi-layer probe). */
+    public double layerProbeProbability;
+    /** probeProbability ≥ the headline probe's decision threshold (calibrated to the set's target FPR). */
     public boolean flagged;
     /** d_S − d_H (positive = closer to harmful). */
     public double mahalanobisRefusal;

@@ -23,7 +23,12 @@ import java.util.SplittableRandom;
  * rate is 5 percentage points higher (π solved from the per-class flagged probabilities); the delay is the
  * 1-based index of the first post-shift window whose report says drifted (a miss counts as "never" after 40
  * windows). (b) False alarms: long stationary streams; drifted windows per 1000 compared windows, and alarm onsets
- * (a drifted window after a non-drifted one) per 1000.
+ * (a drifted window after a non-drifted one) per 1000. (c) Refit: after R reference windows and 10 stationary windows
+ * a new direction set (v2) flags at p ≥ 0.7 instead of 0.5 (the flagged rate drops by about 1.8 points with no change
+ * in traffic); the share of trials with any drifted window in the 40 windows after it, with the version passed to the
+ * tracker (a fresh reference per version) and without (the reference built under v1). (d) Shift after the refit: R
+ * windows of v2 reference and 10 stationary windows after the refit, then the +5-point shift of (a) under v2; its
+ * detection delay.
  */
 public final class DriftDetectionBenchmark {
     static final double BASE_HARMFUL = 0.10;
@@ -38,6 +43,8 @@ public final class DriftDetectionBenchmark {
     static final class Traffic {
         private final SplittableRandom rng;
         double harmfulShare;
+        double threshold = 0.5;
+        long version;
 
         Traffic(long seed, double harmfulShare) {
             this.rng = new SplittableRandom(seed);
@@ -51,7 +58,7 @@ public final class DriftDetectionBenchmark {
             boolean fired = rng.nextDouble() < (harmful ? 0.85 : 0.05);
             double oodTail = rng.nextDouble();
             String sector = harmful ? (rng.nextDouble() < 0.9 ? "refuse" : "comply_with_warning") : "comply";
-            tracker.observe(key, p, p >= 0.5, fired, oodTail, maha, sector, t);
+            tracker.observe(key, p, p >= threshold, fired, oodTail, maha, sector, t, version);
         }
 
         double beta(double a, double b) {
@@ -133,6 +140,53 @@ public final class DriftDetectionBenchmark {
         return out;
     }
 
+    /**
+     * (c) and (d): {any drifted window in the 40 windows after the refit (0/1), delay of the shift after the refit}.
+     *
+     * @param versioned pass the direction-set version to the tracker (the product) or not (the tracker before)
+     */
+    static int[] refit(DriftConfig cfg, long seed, double shiftedAtV2, boolean versioned) {
+        LastReport sink = new LastReport();
+        boolean[] drifted = {false};
+        DriftTracker tracker = new DriftTracker(cfg, r -> {
+            sink.last = r;
+            sink.closed++;
+            if (r.drifted()) drifted[0] = true;
+        });
+        SliceKey key = SliceKey.of("m", null, null);
+        Traffic traffic = new Traffic(seed, BASE_HARMFUL);
+        traffic.version = versioned ? 1 : 0;
+        int w = cfg.windowSize();
+        long t = 0;
+        for (int i = 0; i < (cfg.referenceWindows() + STATIONARY_BEFORE_SHIFT) * w; i++) traffic.next(tracker, key, t++);
+        drifted[0] = false;
+        traffic.threshold = 0.7;
+        traffic.version = versioned ? 2 : 0;
+        for (int i = 0; i < MAX_DELAY * w; i++) traffic.next(tracker, key, t++);
+        int alarmed = drifted[0] ? 1 : 0;
+        if (!versioned) return new int[]{alarmed, -1};
+        // The fresh reference is complete after R windows; then 10 stationary windows and the shift.
+        int remaining = Math.max(0, cfg.referenceWindows() + STATIONARY_BEFORE_SHIFT - MAX_DELAY);
+        for (int i = 0; i < remaining * w; i++) traffic.next(tracker, key, t++);
+        traffic.harmfulShare = shiftedAtV2;
+        for (int win = 1; win <= MAX_DELAY; win++) {
+            for (int i = 0; i < w; i++) traffic.next(tracker, key, t++);
+            if (sink.last.drifted()) return new int[]{alarmed, win};
+        }
+        return new int[]{alarmed, Integer.MAX_VALUE};
+    }
+
+    /** Harmful share giving a flagged rate SHIFT_PP above baseline when flagging at p ≥ threshold. */
+    static double shiftedHarmfulShare(double threshold) {
+        Traffic t = new Traffic(12345, 0);
+        int n = 2_000_000, fh = 0, fs = 0;
+        for (int i = 0; i < n; i++) {
+            if (t.beta(8, 2) >= threshold) fh++;
+            if (t.beta(1, 12) >= threshold) fs++;
+        }
+        return BASE_HARMFUL + SHIFT_PP / ((double) fh / n - (double) fs / n);
+    }
+
     public static void main(String[] args) {
         Locale.setDefault(Locale.ROOT);
         DriftConfig.Builder b = DriftConfig.builder();
@@ -175,6 +229,24 @@ public final class DriftDetectionBenchmark {
                 for (int j = 0; j < 4; j++) fa[j] += r[j];
             }
             double secs = (System.nanoTime() - start) / 1e9;
+            int refitTrials = Math.max(1, trials / 5);
+            double shiftedV2 = shiftedHarmfulShare(0.7);
+            int alarmsVersioned = 0, alarmsUnversioned = 0;
+            int[] refitDelays = new int[refitTrials];
+            for (int s = 0; s < refitTrials; s++) {
+                int[] v = refit(cfg, 3_000_000L + s, shiftedV2, true);
+                alarmsVersioned += v[0];
+                refitDelays[s] = v[1];
+                alarmsUnversioned += refit(cfg, 3_000_000L + s, shiftedV2, false)[0];
+            }
+            Arrays.sort(refitDelays);
+            int refitMissed = 0;
+            for (int d : refitDelays) if (d == Integer.MAX_VALUE) refitMissed++;
+            System.out.printf("%s refit to p>=0.7 (no traffic change): trials with a drifted window in the 40 windows "
+                            + "after it: %d/%d with the version (fresh reference), %d/%d without | +5 pp shift after the "
+                            + "refit: delay median %s p90 %s, missed %d/%d%n", mode, alarmsVersioned, refitTrials,
+                    alarmsUnversioned, refitTrials, fmt(refitDelays[(refitTrials - 1) / 2]),
+                    fmt(refitDelays[(int) Math.ceil(0.9 * refitTrials) - 1]), refitMissed, refitTrials);
             System.out.printf("%s window=%d R=%d k=%.2f h=%.2f psi>%.2f&ks_p<%.0e | delay median %s p90 %s, "
                             + "within 3: %.1f%%, missed: %d/%d, pre-shift drifted windows: %d/%d | stationary: "
                             + "%.2f drifted windows and %.2f onsets per 1000 (%d windows; distribution part %d) | %.1f s%n",

@@ -88,7 +88,9 @@ public final class FitCommand implements Callable<Integer> {
     @Option(names = "--exact-max-dim", defaultValue = "1024", description = "Store the exact Mahalanobis factor (d(d+1)/2 floats) when d <= this (default: ${DEFAULT-VALUE}).")
     int exactMaxDim;
 
-    @Option(names = "--mahalanobis-l2-normalize", description = "Mahalanobis++: L2-normalise activations before the covariance and the distance.")
+    @Option(names = "--mahalanobis-l2-normalize", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Mahalanobis++: L2-normalise activations before the covariance and the distance (default: on; "
+                    + "--no-mahalanobis-l2-normalize for the plain distance).")
     boolean l2Normalize;
 
     @Option(names = "--ensemble-layers", split = ",", paramLabel = "L",
@@ -100,6 +102,30 @@ public final class FitCommand implements Callable<Integer> {
 
     @Mixin
     SigningOptions signing;
+
+    @Option(names = "--target-fpr", defaultValue = "0.01", paramLabel = "RATE",
+            description = "False-positive rate every published decision (flagged, cast_fired) is calibrated to on "
+                    + "out-of-fold harmless rows (default: ${DEFAULT-VALUE}).")
+    double targetFpr;
+
+    @Option(names = "--fpr-confidence", defaultValue = "0", paramLabel = "Q",
+            description = "0: the expected FPR is at most --target-fpr; Q in (0, 1): the FPR is at most the target with "
+                    + "probability Q over the calibration sample (stricter thresholds; default: ${DEFAULT-VALUE}).")
+    double fprConfidence;
+
+    @Option(names = "--cv-folds", defaultValue = "5", paramLabel = "K",
+            description = "Folds of the stratified cross-validation over all rows that ranks layers and calibrates "
+                    + "thresholds (default: ${DEFAULT-VALUE}).")
+    int cvFolds;
+
+    @Option(names = "--multi-layer", defaultValue = "auto", paramLabel = "auto|off|concat|stacked",
+            description = "Headline probe over several layers: auto = whichever of the best single layer, the "
+                    + "concatenated and the stacked probe CV ranks first (default: ${DEFAULT-VALUE}).")
+    String multiLayer;
+
+    @Option(names = "--multi-layer-count", defaultValue = "3", paramLabel = "M",
+            description = "How many of the best-ranked layers a multi-layer probe combines (default: ${DEFAULT-VALUE}).")
+    int multiLayerCount;
 
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
@@ -113,6 +139,12 @@ public final class FitCommand implements Callable<Integer> {
         if (!(holdoutFraction > 0 && holdoutFraction < 1))
             throw CliException.usage("--holdout-fraction must be in (0, 1), got " + holdoutFraction);
         if (lowRankK < 1) throw CliException.usage("--low-rank-k must be >= 1, got " + lowRankK);
+        if (!(targetFpr > 0 && targetFpr < 1)) throw CliException.usage("--target-fpr must be in (0, 1), got " + targetFpr);
+        if (!(fprConfidence == 0 || (fprConfidence > 0 && fprConfidence < 1)))
+            throw CliException.usage("--fpr-confidence must be 0 or in (0, 1), got " + fprConfidence);
+        if (cvFolds < 2) throw CliException.usage("--cv-folds must be >= 2, got " + cvFolds);
+        if (multiLayerCount < 2) throw CliException.usage("--multi-layer-count must be >= 2, got " + multiLayerCount);
+        multiLayer();
         if (version < 1) throw CliException.usage("--set-version must be >= 1, got " + version);
         if (modelId.isBlank()) throw CliException.usage("--model-id must not be blank");
         PrintWriter err = spec.commandLine().getErr();
@@ -138,7 +170,8 @@ public final class FitCommand implements Callable<Integer> {
         DirectionFitter.Options options = new DirectionFitter.Options(modelId, modelRevision, version, holdoutFraction,
                 seed, LogisticProbeFit.Options.defaults().withC(probeC).withTolerance(probeTolerance), lowRankK,
                 exactMaxDim, l2Normalize, 0.001, ensemble(), minPerClass,
-                quiet ? null : msg -> { err.println("fit: " + msg); err.flush(); });
+                quiet ? null : msg -> { err.println("fit: " + msg); err.flush(); })
+                .withDetection(targetFpr, fprConfidence, cvFolds, multiLayer(), multiLayerCount);
         DirectionFitter.Result result;
         try {
             result = DirectionFitter.fit(data, holdout, options);
@@ -157,12 +190,29 @@ public final class FitCommand implements Callable<Integer> {
         o.printf("model %s v%d: d=%d, %d harmful / %d harmless, scoring layer %d, CAST layer %d%n",
                 set.modelId(), set.version(), set.dim(), set.harmfulCount(), set.harmlessCount(), r.scoringLayer(), r.castLayer());
         for (LayerReport l : r.layers())
-            o.printf("  layer %d: probe AUC %.4f, DIM %.4f, Fisher %.4f, Mahalanobis %.4f, selectivity %.3f%n",
-                    l.layer(), l.probeAuc(), l.dimAuc(), l.fisherAuc(), l.mahalanobisAuc(), l.selectivity());
+            o.printf("  layer %d: CV probe AUC %.4f ± %.4f, TPR at %s FPR %.3f ± %.3f, log-loss %.4f; held-out AUC probe %.4f,"
+                            + " DIM %.4f, Fisher %.4f, Mahalanobis %.4f, selectivity %.3f%n",
+                    l.layer(), l.cvProbeAuc(), l.cvProbeAucStd(), percent(r.targetFpr()), l.cvProbeTpr(), l.cvProbeTprStd(),
+                    l.cvProbeLogLoss(), l.probeAuc(), l.dimAuc(), l.fisherAuc(), l.mahalanobisAuc(), l.selectivity());
+        FitReport.ProbeCandidate hp = r.headlineProbe();
+        o.printf("headline probe: %s over layers %s (CV AUC %.4f, TPR %.3f at %s FPR)%n", hp.kind(),
+                java.util.Arrays.toString(hp.layers()), hp.auc(), hp.tprAtTarget(), percent(r.targetFpr()));
+        for (FitReport.Decision dec : List.of(r.flagged(), r.castFired()))
+            o.printf("%s: expected FPR %.4f (95%% %.4f–%.4f%s), TPR %.3f (95%% %.3f–%.3f)%n", dec.decision(),
+                    dec.expectedFpr(), dec.fprLow(), dec.fprHigh(), dec.targetMet() ? "" : "; too few harmless rows for the target",
+                    dec.tpr(), dec.tprLow(), dec.tprHigh());
+        if (r.holdoutCheck() != null)
+            o.printf("holdout files: flagged %.4f of harmless (95%% %.4f–%.4f), %.3f of harmful; CAST fired on %.4f of harmless, %.3f of harmful%n",
+                    r.holdoutCheck().flaggedFpr(), r.holdoutCheck().flaggedFprLow(), r.holdoutCheck().flaggedFprHigh(),
+                    r.holdoutCheck().flaggedTpr(), r.holdoutCheck().castFpr(), r.holdoutCheck().castTpr());
         o.printf("wrote %s (%s) and %s%n", out.resolve("directions.pb"),
                 signer == null ? "unsigned" : "signed by key " + signer.keyId(), out.resolve("report.json"));
         o.flush();
         return ExitCodes.OK;
+    }
+
+    private static String percent(double rate) {
+        return String.format(java.util.Locale.ROOT, "%.3g %%", rate * 100);
     }
 
     /** The same file for both classes gives identical class means: nothing to fit. */
@@ -176,6 +226,14 @@ public final class FitCommand implements Callable<Integer> {
         if (set.n() < min)
             throw CliException.usage(set.source() + " (" + option + "): " + set.n() + " row(s), fewer than the "
                     + min + " per class needed" + (option.startsWith("--holdout") ? "" : " (--min-per-class)"));
+    }
+
+    private DirectionFitter.MultiLayer multiLayer() {
+        try {
+            return DirectionFitter.MultiLayer.valueOf(multiLayer.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--multi-layer takes auto, off, concat or stacked, got '" + multiLayer + "'");
+        }
     }
 
     private int[] ensemble() {
@@ -205,9 +263,7 @@ public final class FitCommand implements Callable<Integer> {
     }
 
     static DirectionSetModel withReport(DirectionSetModel m, String reportJson) {
-        return new DirectionSetModel(m.modelId(), m.modelRevision(), m.version(), m.createdAtUnixMs(), m.dim(),
-                m.scoringLayer(), m.castLayer(), m.layers(), m.refusalPlane(), m.ensembleLayers(), m.harmfulCount(),
-                m.harmlessCount(), reportJson);
+        return m.withReportJson(reportJson);
     }
 
     /** Writes to a temporary file beside the target and renames it, so a reader never sees half a file. */

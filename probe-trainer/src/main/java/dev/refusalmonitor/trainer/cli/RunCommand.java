@@ -80,6 +80,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--min-per-class", defaultValue = "10", description = "Fewest rows per class before a refit (default: ${DEFAULT-VALUE}).")
     int minPerClass;
 
+    @Option(names = "--target-fpr", defaultValue = "0.01", paramLabel = "RATE",
+            description = "False-positive rate each refit calibrates its decisions (flagged, cast_fired) to, as fit's "
+                    + "--target-fpr (default: ${DEFAULT-VALUE}).")
+    double targetFpr;
+
     @Option(names = "--holdout-fraction", defaultValue = "0.25", description = "Share of each class held out for the report and the gate (default: ${DEFAULT-VALUE}).")
     double holdoutFraction;
 
@@ -131,7 +136,8 @@ public final class RunCommand implements Callable<Integer> {
             settings = new TrainerSettings(kafka.clientProperties(), samplesTopic, kafka.directionsTopic, kafka.historyTopic,
                     groupId, modelId, input.layers == null ? null : input.layers.stream().mapToInt(Integer::intValue).toArray(),
                     reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                    holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, !noReplay, reportDir, httpPort, httpBindAddress, kafka.timeout, signing.signer());
+                    holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, !noReplay, reportDir, httpPort, httpBindAddress, kafka.timeout,
+                    targetFpr, signing.signer());
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }

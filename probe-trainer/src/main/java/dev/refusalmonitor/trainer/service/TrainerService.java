@@ -244,8 +244,11 @@ public final class TrainerService implements AutoCloseable {
         LOG.info("refit of model '{}': {} harmful / {} harmless rows, layers {}, d = {}, reservoir {} bytes",
                 model, data.nHarmful(), data.nHarmless(), java.util.Arrays.toString(data.layers()), data.d(), stats.allocatedBytes());
         DirectionFitter.Options options = new DirectionFitter.Options(model, "", 1, settings.holdoutFraction(),
-                settings.seed(), settings.probeOptions(), settings.lowRankK(), settings.exactMaxDim(), false, 0.001, null,
-                settings.minPerClass(), msg -> LOG.info("refit {}: {}", model, msg));
+                settings.seed(), settings.probeOptions(), settings.lowRankK(), settings.exactMaxDim(),
+                DirectionFitter.DEFAULT_MAHALANOBIS_L2_NORMALIZE, 0.001, null,
+                settings.minPerClass(), msg -> LOG.info("refit {}: {}", model, msg))
+                .withDetection(settings.targetFpr(), 0, DirectionFitter.DEFAULT_CV_FOLDS, DirectionFitter.MultiLayer.AUTO,
+                        DirectionFitter.DEFAULT_MULTI_LAYER_COUNT);
         DirectionFitter.Result fit = DirectionFitter.fit(data, null, options);
         LabelledLayers heldOut = QualityGate.heldOutRows(data, settings.holdoutFraction(), settings.seed());
         DirectionSetModel current = inForce.get(model);
@@ -266,7 +269,7 @@ public final class TrainerService implements AutoCloseable {
                 DirectionSetModel s = fit.set();
                 DirectionSetModel out = new DirectionSetModel(model, s.modelRevision(), v, System.currentTimeMillis(),
                         s.dim(), s.scoringLayer(), s.castLayer(), s.layers(), s.refusalPlane(), s.ensembleLayers(),
-                        s.harmfulCount(), s.harmlessCount(), rep.toJson());
+                        s.harmfulCount(), s.harmlessCount(), rep.toJson(), s.multiLayerProbe(), s.targetFpr());
                 publishedReport[0] = rep;
                 publishedSet[0] = out;
                 return out;

@@ -29,6 +29,7 @@ import java.util.Properties;
  * @param reportDir where the trainer writes each refit's report JSON, or null for none
  * @param httpPort port of /metrics and /healthz (0 = any free port, -1 = no HTTP server)
  * @param httpBindAddress address the HTTP server binds to (127.0.0.1 by default; 0.0.0.0 in a container)
+ * @param targetFpr the false-positive rate every refit's decisions are calibrated to (as {@code fit --target-fpr})
  * @param signer signs every published set (null: unsigned)
  */
 public record TrainerSettings(Properties clientProperties, String samplesTopic, String directionsTopic, String historyTopic,
@@ -36,7 +37,7 @@ public record TrainerSettings(Properties clientProperties, String samplesTopic, 
                               Duration refitInterval, double minAuc, double minSelectivity, double maxRegression,
                               int minPerClass, double holdoutFraction, long seed, int exactMaxDim, int lowRankK,
                               long maxSetBytes, boolean replayOnStart, Path reportDir, int httpPort, String httpBindAddress,
-                              Duration timeout, DirectionSetSigner signer) {
+                              Duration timeout, double targetFpr, DirectionSetSigner signer) {
 
     public static final String DEFAULT_GROUP_ID = "probe-trainer";
     public static final String DEFAULT_HTTP_BIND_ADDRESS = "127.0.0.1";
@@ -53,6 +54,7 @@ public record TrainerSettings(Properties clientProperties, String samplesTopic, 
         if (Double.isNaN(minAuc) || Double.isNaN(minSelectivity) || !(maxRegression >= 0))
             throw new IllegalArgumentException("gate settings must be numbers and max regression >= 0");
         if (httpPort < -1 || httpPort > 65535) throw new IllegalArgumentException("http port must be in [-1, 65535], got " + httpPort);
+        if (!(targetFpr > 0 && targetFpr < 1)) throw new IllegalArgumentException("target FPR must be in (0, 1), got " + targetFpr);
         if (refitInterval != null && refitInterval.isNegative())
             throw new IllegalArgumentException("refit interval must be >= 0, got " + refitInterval);
     }
@@ -64,7 +66,8 @@ public record TrainerSettings(Properties clientProperties, String samplesTopic, 
         return new TrainerSettings(p, TopicNames.TRAINING_SAMPLES, TopicNames.DIRECTIONS, TopicNames.DIRECTIONS_HISTORY,
                 DEFAULT_GROUP_ID, null, null, DEFAULT_RESERVOIR_SIZE, 1000, Duration.ofMinutes(30), 0.7, 0.05, 0.02,
                 10, 0.25, 7, MahalanobisFit.DEFAULT_EXACT_MAX_D, MahalanobisFit.DEFAULT_LOW_RANK_K,
-                SizeLimits.DEFAULT_MAX_SET_BYTES, true, null, 0, DEFAULT_HTTP_BIND_ADDRESS, Duration.ofSeconds(60), null);
+                SizeLimits.DEFAULT_MAX_SET_BYTES, true, null, 0, DEFAULT_HTTP_BIND_ADDRESS, Duration.ofSeconds(60),
+                dev.refusalmonitor.math.fit.OperatingPoint.DEFAULT_TARGET_FPR, null);
     }
 
     public LogisticProbeFit.Options probeOptions() {
@@ -74,24 +77,24 @@ public record TrainerSettings(Properties clientProperties, String samplesTopic, 
     public TrainerSettings withGate(double minAuc, double minSelectivity, double maxRegression) {
         return new TrainerSettings(clientProperties, samplesTopic, directionsTopic, historyTopic, groupId, modelFilter, layers,
                 reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout, signer);
+                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout, targetFpr, signer);
     }
 
     public TrainerSettings withTopics(String samples, String directions, String history, String group) {
         return new TrainerSettings(clientProperties, samples, directions, history, group, modelFilter, layers,
                 reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout, signer);
+                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout, targetFpr, signer);
     }
 
     public TrainerSettings withRefit(int reservoirSize, long refitAfter, Duration refitInterval) {
         return new TrainerSettings(clientProperties, samplesTopic, directionsTopic, historyTopic, groupId, modelFilter, layers,
                 reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout, signer);
+                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout, targetFpr, signer);
     }
 
     public TrainerSettings withOutput(Path reportDir, int httpPort, long maxSetBytes) {
         return new TrainerSettings(clientProperties, samplesTopic, directionsTopic, historyTopic, groupId, modelFilter, layers,
                 reservoirSize, refitAfter, refitInterval, minAuc, minSelectivity, maxRegression, minPerClass,
-                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout, signer);
+                holdoutFraction, seed, exactMaxDim, lowRankK, maxSetBytes, replayOnStart, reportDir, httpPort, httpBindAddress, timeout, targetFpr, signer);
     }
 }
