@@ -59,7 +59,7 @@ public final class DirectionSetMetrics implements MeterBinder {
         if (r == null) {
             throw new IllegalStateException("DirectionSetMetrics is not bound to a registry");
         }
-        String tag = ScoringMetrics.modelTag(model);
+        String tag = ModelLabels.sanitize(model);
         InForce s = inForce.computeIfAbsent(tag, t -> {
             InForce n = new InForce();
             Tags tags = Tags.of(extraTags).and(MetricNames.TAG_MODEL, t);

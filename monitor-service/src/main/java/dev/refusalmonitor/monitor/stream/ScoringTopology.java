@@ -32,7 +32,12 @@ public final class ScoringTopology {
 
     /** Everything the topology needs besides the topic names. */
     public record Parts(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
-                        ScoreListener listener, Clock clock) {
+                        ScoreListener listener, Clock clock, RecordLimits limits) {
+        /** With {@link RecordLimits#DEFAULTS}. */
+        public Parts(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
+                     ScoreListener listener, Clock clock) {
+            this(registry, metrics, noDirections, listener, clock, RecordLimits.DEFAULTS);
+        }
     }
 
     public static Topology build(Topics topics, Parts parts) {
@@ -47,7 +52,7 @@ public final class ScoringTopology {
         t.addSource(HIDDEN_STATES_SOURCE, topics.hiddenStates().keySerde().deserializer(),
                 topics.hiddenStates().valueSerde().deserializer(), topics.hiddenStates().name());
         t.addProcessor(SCORE, () -> new ScoringProcessor(parts.registry(), parts.metrics(), parts.noDirections(),
-                parts.listener(), parts.clock()), HIDDEN_STATES_SOURCE);
+                parts.listener(), parts.clock(), parts.limits()), HIDDEN_STATES_SOURCE);
         t.addSink(SCORES_SINK, topics.safetyScores().name(), topics.safetyScores().keySerde().serializer(),
                 topics.safetyScores().valueSerde().serializer(), SCORE);
         t.addSink(DLQ_SINK, topics.hiddenStatesDlq().name(), topics.hiddenStatesDlq().keySerde().serializer(),
