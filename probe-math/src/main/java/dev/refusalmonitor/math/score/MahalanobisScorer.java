@@ -80,6 +80,9 @@ public final class MahalanobisScorer {
      */
     public static final double COMPACT_ERROR_BUDGET = 2e-5;
 
+    /** Past (d_S + d_H) / |d_S − d_H| of this, the refusal score comes from the cancellation-free identity. */
+    static final double STABLE_REFUSAL_RATIO = 16.0;
+
     private final int d, k;
     private final boolean l2Normalize;
     // The centre m and half-difference h, rounded to f32 once (−m, so the centring is one fma).
@@ -397,8 +400,14 @@ public final class MahalanobisScorer {
         // Rounding can take a tiny squared distance just below zero.
         double dH = Math.sqrt(Math.max(dH2, 0.0)), dS = Math.sqrt(Math.max(dS2, 0.0));
         double ood = Math.min(dH, dS);
+        // d_S − d_H directly while it is at least 1/16 of d_S + d_H (its error is then ≤ ~16× the distances' relative
+        // error); past that the difference cancels, and the identity d_S² − d_H² = 4x'ᵀΣ⁻¹h gives it at full relative
+        // precision. Both branches depend on the values only, so offline and stream still agree bit for bit.
         double sum = dH + dS;
-        double refusal = sum > 0 ? 4.0 * FloatKernels.dotF64(xc, 0, exact ? exactGradient : lowRankGradient, d) / sum : 0.0;
+        double refusal = dS - dH;
+        if (sum > STABLE_REFUSAL_RATIO * Math.abs(refusal)) {
+            refusal = sum > 0 ? 4.0 * FloatKernels.dotF64(xc, 0, exact ? exactGradient : lowRankGradient, d) / sum : 0.0;
+        }
         if (!Double.isFinite(refusal)) throw new ArithmeticException("the Mahalanobis refusal score overflowed");
         out.set(dH, dS, refusal, ood, tailProbability(ood), exact);
         return out;
@@ -479,8 +488,9 @@ public final class MahalanobisScorer {
         }
 
         /**
-         * d_S − d_H: positive = closer to harmful/refusal. Computed as (d_S² − d_H²)/(d_S + d_H) = 4x'ᵀΣ⁻¹h/(d_S + d_H),
-         * which keeps its relative precision however far x lies from both means (the plain difference cancels).
+         * d_S − d_H: positive = closer to harmful/refusal. Where the plain difference would cancel (it is below 1/16 of
+         * d_S + d_H, as for x far from both means) it is computed as (d_S² − d_H²)/(d_S + d_H) = 4x'ᵀΣ⁻¹h/(d_S + d_H),
+         * which keeps its relative precision at any scale of x.
          */
         public double refusal() {
             return refusal;
