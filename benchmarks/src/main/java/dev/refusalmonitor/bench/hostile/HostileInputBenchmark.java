@@ -110,6 +110,9 @@ public final class HostileInputBenchmark {
             }
             try (MonitorApp app = MonitorApp.start(config, ScoreListener.NONE);
                  KafkaProducer<String, byte[]> producer = producer(bootstrap);
+                 // Bad records go through their own producer (own connection, own sender thread), so that sending
+                 // megabytes does not delay the good records on the producer side.
+                 KafkaProducer<String, byte[]> badProducer = producer(bootstrap);
                  KafkaConsumer<String, byte[]> scores = consumer(bootstrap, config.topic(TopicId.SAFETY_SCORES).name())) {
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
                 while (app.streams().state() != KafkaStreams.State.RUNNING || app.registry().size() == 0) {
@@ -126,7 +129,7 @@ public final class HostileInputBenchmark {
                         int start = seq;
                         seq = sendGood(producer, input, goodRows, seq, GOOD_BEFORE);
                         int badAt = seq;
-                        producer.send(new ProducerRecord<>(input, "bad-" + k.name().hashCode(), k.value()));
+                        badProducer.send(new ProducerRecord<>(input, "bad-" + k.name().hashCode(), k.value()));
                         seq = sendGood(producer, input, goodRows, seq, GOOD_AFTER);
                         producer.flush();
                         Map<Integer, Long> latency = new HashMap<>();
@@ -312,19 +315,22 @@ public final class HostileInputBenchmark {
                 RecordLimits.DEFAULTS.decode().maxDim(), RecordLimits.DEFAULTS.decode().maxFieldBytes(),
                 RecordLimits.DEFAULTS.decode().maxAbsValue(), RecordLimits.DEFAULTS.dlqMaxOriginalBytes(), D, D,
                 PACE_MICROS / 1000, GOOD_BEFORE, GOOD_AFTER, rounds, GOOD_BEFORE));
-        md.append("| bad record | bytes | outcome | CPU median / max (ms) | worst stall of good records behind it (ms) |\n");
+        md.append("| bad record | bytes | outcome | CPU median / max (ms) | stall behind it: median / max over rounds (ms) |\n");
         md.append("|---|---:|---|---:|---:|\n");
-        double worstAll = 0;
+        double worstAll = 0, worstMedian = 0;
         for (Kind k : kinds) {
             double[] c = cpu.get(k.name());
             double worst = stalls.get(k.name()).stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+            double med = median(stalls.get(k.name()));
             worstAll = Math.max(worstAll, worst);
-            md.append(String.format("| %s | %,d | %s | %.2f / %.2f | %.0f |\n", k.name(), k.value().length, k.expected(),
-                    c[0], c[1], worst));
+            worstMedian = Math.max(worstMedian, med);
+            md.append(String.format("| %s | %,d | %s | %.2f / %.2f | %.0f / %.0f |\n", k.name(), k.value().length, k.expected(),
+                    c[0], c[1], med, worst));
         }
         md.append(String.format("%nBaseline latency of good records (scored_at − event time, before each bad record): "
-                        + "p50 %.0f ms, p99 %.0f ms, max %.0f ms. **Worst stall behind any single bad record: %.0f ms** (target ≤ 100 ms).%n",
-                percentile(baseline, 0.5), percentile(baseline, 0.99), percentile(baseline, 1.0), worstAll));
+                        + "p50 %.0f ms, p99 %.0f ms, max %.0f ms. **Worst stall behind a single bad record: %.0f ms over rounds "
+                        + "(largest per-kind median %.0f ms)** (target ≤ 100 ms).%n",
+                percentile(baseline, 0.5), percentile(baseline, 0.99), percentile(baseline, 1.0), worstAll, worstMedian));
         Files.writeString(out, md.toString());
         System.out.print(md);
     }

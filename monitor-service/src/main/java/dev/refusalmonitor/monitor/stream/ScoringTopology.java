@@ -42,8 +42,12 @@ public final class ScoringTopology {
 
     public static Topology build(Topics topics, Parts parts) {
         Topology t = new Topology();
+        // Persistent (RocksDB under state.dir), for two reasons: a restart reloads the accepted sets from disk instead
+        // of re-reading the whole directions topic, and a topology with a persistent store makes Kafka Streams keep its
+        // process id in state.dir, so a restarted instance reuses its transactional ids and fences the killed
+        // instance's open transaction at once instead of waiting for it to time out (BENCHMARKS.md, "Crash recovery").
         t.addGlobalStore(
-                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Topics.DIRECTIONS_STORE),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.DIRECTIONS_STORE),
                         Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
                 DIRECTIONS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.directions().name(), DIRECTIONS_LOADER,
