@@ -2,7 +2,8 @@
 # Crash recovery (issue 15): kill -9 of a monitor instance (a child JVM running `monitor-service run`), restarted at
 # once; recovery time to the next committed score, lost and duplicated records under exactly-once. Writes the
 # "Crash recovery: kill -9 of a monitor instance" section of BENCHMARKS.md.
-# Usage: benchmarks/run-crash.sh [KILLS RATE VARIANTS...]   default 10 200 dynamic-6s static-6s static-6s-2
+# Usage: benchmarks/run-crash.sh [KILLS RATE VARIANT[:KILLS]...]
+#   default 10 200 dynamic-45s:3 dynamic-6s static-6s static-6s-2   (~10 minutes)
 # Variants: dynamic-45s (the old default; ~1 min per kill), dynamic-6s, static-6s, static-6s-2 (two instances).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,7 +11,7 @@ build_benchmarks
 kills=${1:-10}; rate=${2:-200}
 shift $(( $# > 2 ? 2 : $# )) || true
 variants=("$@")
-[ ${#variants[@]} -eq 0 ] && variants=(dynamic-6s static-6s static-6s-2)
+[ ${#variants[@]} -eq 0 ] && variants=(dynamic-45s:3 dynamic-6s static-6s static-6s-2)
 section=$(mktemp)
 load=$(load_note)
 java -Xmx2g --add-modules jdk.incubator.vector -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_cp" \

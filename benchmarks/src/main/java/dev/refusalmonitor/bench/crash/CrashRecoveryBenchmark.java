@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * kill the producer stops, every record must have exactly one score: lost = records without one, duplicated =
  * scores beyond one per record.
  *
- * <p>Usage: CrashRecoveryBenchmark OUT.md COMMAND KILLS RATE VARIANT... where VARIANT is one of
+ * <p>Usage: CrashRecoveryBenchmark OUT.md COMMAND KILLS RATE VARIANT[:KILLS]... where VARIANT is one of
  * {@code dynamic-45s}, {@code dynamic-6s}, {@code static-6s}, {@code static-6s-2} (two instances, the first killed).
  */
 public final class CrashRecoveryBenchmark {
@@ -89,9 +89,10 @@ public final class CrashRecoveryBenchmark {
                 .build()) {
             kafka.start();
             for (int i = 4; i < args.length; i++) {
-                Variant v = VARIANTS.get(args[i]);
+                String[] spec = args[i].split(":");
+                Variant v = VARIANTS.get(spec[0]);
                 if (v == null) throw new IllegalArgumentException("unknown variant " + args[i] + "; known: " + VARIANTS.keySet());
-                results.add(run(kafka.bootstrapServers(), set, v, kills, rate));
+                results.add(run(kafka.bootstrapServers(), set, v, spec.length > 1 ? Integer.parseInt(spec[1]) : kills, rate));
                 System.err.println("variant " + v.name() + ": recoveries " + results.get(results.size() - 1).recoverySeconds());
             }
         }
@@ -340,9 +341,9 @@ public final class CrashRecoveryBenchmark {
                 + "partitions) in a child JVM, killed with SIGKILL and started again at once, as a supervisor would. "
                 + "A producer sends %d records/s (1 layer, d = %d f32) throughout; a read_committed consumer of safety-scores "
                 + "times recovery = SIGKILL → first committed score scored after it. After the last kill the producer stops and "
-                + "every record must have exactly one score. %d kills per variant.%n%n", rate, D, kills));
-        md.append("| variant | recovery p50 (s) | recovery max (s) | each kill (s) | records | lost | duplicated |\n");
-        md.append("|---|---:|---:|---|---:|---:|---:|\n");
+                + "every record must have exactly one score.%n%n", rate, D));
+        md.append("| variant | kills | recovery p50 (s) | recovery max (s) | each kill (s) | records | lost | duplicated |\n");
+        md.append("|---|---:|---:|---:|---|---:|---:|---:|\n");
         for (Result r : results) {
             List<Double> s = new ArrayList<>(r.recoverySeconds());
             s.sort(null);
@@ -350,7 +351,8 @@ public final class CrashRecoveryBenchmark {
             double max = s.isEmpty() ? Double.NaN : s.get(s.size() - 1);
             StringBuilder each = new StringBuilder();
             for (double x : r.recoverySeconds()) each.append(each.length() == 0 ? "" : ", ").append(String.format("%.1f", x));
-            md.append(String.format("| %s | %.1f | %.1f | %s | %,d | %d | %d |%n", r.variant().description(), p50, max, each,
+            md.append(String.format("| %s | %d | %.1f | %.1f | %s | %,d | %d | %d |%n", r.variant().description(),
+                    r.recoverySeconds().size(), p50, max, each,
                     r.produced(), r.produced() - r.unique(), r.total() - r.unique()));
         }
         Files.writeString(out, md.toString());

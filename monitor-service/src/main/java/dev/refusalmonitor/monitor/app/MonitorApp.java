@@ -67,6 +67,7 @@ public final class MonitorApp implements AutoCloseable {
      */
     public static MonitorApp start(MonitorConfig config, ScoreListener listener) {
         LOG.info("starting monitor: {}", config.describe());
+        if (!dev.refusalmonitor.math.FloatKernels.SIMD) LOG.warn(dev.refusalmonitor.monitor.cli.SimdNotice.TEXT);
         try (Admin admin = Admin.create(config.adminProperties())) {
             TopicProvisioner.Result r = new TopicProvisioner(admin, Duration.ofSeconds(60)).provision(config.topics());
             if (!r.created().isEmpty()) LOG.info("created topics {}", r.created());
