@@ -3,15 +3,16 @@
 # once; recovery time to the next committed score, lost and duplicated records under exactly-once. Writes the
 # "Crash recovery: kill -9 of a monitor instance" section of BENCHMARKS.md.
 # Usage: benchmarks/run-crash.sh [KILLS RATE VARIANT[:KILLS]...]
-#   default 10 200 dynamic-45s:3 dynamic-6s static-6s static-6s-2   (~10 minutes)
-# Variants: dynamic-45s (the old default; ~1 min per kill), dynamic-6s, static-6s, static-6s-2 (two instances).
+#   default 10 200 dynamic-45s:3 dynamic-6s static-6s dynamic-6s-2 static-6s-2   (~15 minutes)
+# Variants: dynamic-45s (the old default; ~1 min per kill), dynamic-6s, static-6s (one instance, restarted),
+# dynamic-6s-2, static-6s-2 (two instances; the killed one alternates and is restarted).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build_benchmarks
 kills=${1:-10}; rate=${2:-200}
 shift $(( $# > 2 ? 2 : $# )) || true
 variants=("$@")
-[ ${#variants[@]} -eq 0 ] && variants=(dynamic-45s:3 dynamic-6s static-6s static-6s-2)
+[ ${#variants[@]} -eq 0 ] && variants=(dynamic-45s:3 dynamic-6s static-6s dynamic-6s-2 static-6s-2)
 section=$(mktemp)
 load=$(load_note)
 java -Xmx2g --add-modules jdk.incubator.vector -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_cp" \

@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * scores beyond one per record.
  *
  * <p>Usage: CrashRecoveryBenchmark OUT.md COMMAND KILLS RATE VARIANT[:KILLS]... where VARIANT is one of
- * {@code dynamic-45s}, {@code dynamic-6s}, {@code static-6s}, {@code static-6s-2} (two instances, the first killed).
+ * {@code dynamic-45s}, {@code dynamic-6s}, {@code static-6s}, {@code dynamic-6s-2}, {@code static-6s-2} (two
+ * instances, the first killed).
  */
 public final class CrashRecoveryBenchmark {
     private static final int D = 1024;
@@ -69,8 +70,10 @@ public final class CrashRecoveryBenchmark {
                 "dynamic membership, session.timeout.ms = 6 s (the monitor's new default)"));
         VARIANTS.put("static-6s", new Variant("static-6s", true, 6_000, 1,
                 "static membership (group.instance.id), session.timeout.ms = 6 s"));
+        VARIANTS.put("dynamic-6s-2", new Variant("dynamic-6s-2", false, 6_000, 2,
+                "two instances, dynamic membership, session.timeout.ms = 6 s; one killed (alternating)"));
         VARIANTS.put("static-6s-2", new Variant("static-6s-2", true, 6_000, 2,
-                "two instances, static membership, session.timeout.ms = 6 s; one killed"));
+                "two instances, static membership, session.timeout.ms = 6 s; one killed (alternating)"));
     }
 
     record Result(Variant variant, List<Double> recoverySeconds, long produced, long unique, long total) {
@@ -131,13 +134,16 @@ public final class CrashRecoveryBenchmark {
         producer.start();
         List<Double> recoveries = new ArrayList<>();
         try {
-            reader.awaitFlowingAfter(System.currentTimeMillis(), Duration.ofMinutes(2));
+            int partitions = config.topic(TopicId.HIDDEN_STATES).partitions();
+            reader.awaitFlowingAfter(System.currentTimeMillis(), Duration.ofMinutes(2), producer, partitions);
             for (int k = 0; k < kills; k++) {
                 Thread.sleep(4_000); // steady state between kills
+                // With several instances the victim alternates, so that a kill also hits the one that took over.
+                Monitor victim = monitors[k % monitors.length];
                 long killedAt = System.currentTimeMillis();
-                monitors[0].kill9();
-                monitors[0].start();
-                long firstAfter = reader.awaitFlowingAfter(killedAt, Duration.ofMinutes(3));
+                victim.kill9();
+                victim.start();
+                long firstAfter = reader.awaitFlowingAfter(killedAt, Duration.ofMinutes(3), producer, partitions);
                 recoveries.add((firstAfter - killedAt) / 1000.0);
                 System.err.printf("%s kill %d: scores again after %.2f s%n", v.name(), k + 1, (firstAfter - killedAt) / 1000.0);
             }
@@ -145,12 +151,20 @@ public final class CrashRecoveryBenchmark {
         } finally {
             producer.stop();
         }
-        long produced = producer.sent();
-        reader.awaitCount(produced, Duration.ofMinutes(3));
+        // Counted: records the broker acknowledged (a send that failed is not in the input, so it cannot be lost).
+        java.util.Set<String> acked = producer.acked();
+        if (producer.failed() > 0) System.err.println(v.name() + ": " + producer.failed() + " send(s) failed (not counted)");
+        reader.awaitAll(acked, Duration.ofMinutes(3));
         Thread.sleep(3_000); // a late duplicate would show up here
         for (Monitor m : monitors) m.stop();
         reader.stop();
-        return new Result(v, recoveries, produced, reader.unique(), reader.total());
+        List<String> missing = reader.missing(acked);
+        if (!missing.isEmpty()) {
+            System.err.println(v.name() + ": no score for " + missing.size() + " record(s), e.g. "
+                    + missing.subList(0, Math.min(10, missing.size())).stream()
+                    .map(id -> id + "@p" + producer.partitionOf(id)).toList());
+        }
+        return new Result(v, recoveries, acked.size(), acked.size() - missing.size(), reader.totalFor(acked));
     }
 
     /** One monitor instance as a child JVM running {@code monitor-service run}. */
@@ -170,7 +184,9 @@ public final class CrashRecoveryBenchmark {
         void start() throws IOException {
             Files.createDirectories(dir);
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g", "--add-modules", "jdk.incubator.vector", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-Xmx1g", "--add-modules", "jdk.incubator.vector",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + System.getProperty("crash.child.log", "warn"),
+                    "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
                     "-cp", System.getProperty("java.class.path"), "dev.refusalmonitor.monitor.cli.MonitorServiceCli", "run"));
             Map<String, String> s = new LinkedHashMap<>(settings);
             s.put("state.dir", dir.resolve("state").toString());
@@ -202,6 +218,8 @@ public final class CrashRecoveryBenchmark {
         private final int rate;
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final AtomicInteger sent = new AtomicInteger();
+        private final AtomicInteger failed = new AtomicInteger();
+        private final Map<String, Integer> partitionOf = new ConcurrentHashMap<>();
         private final Thread thread;
 
         Pacer(String bootstrap, String topic, int rate) {
@@ -238,7 +256,12 @@ public final class CrashRecoveryBenchmark {
                 byte[] v = HiddenStateBuilder.create(id, FittedSets.MODEL_ID).eventTimeUnixMs(System.currentTimeMillis())
                         .layer(0, rows[seq % rows.length]).toByteArray();
                 producer.send(new ProducerRecord<>(topic, id, v), (md, e) -> {
-                    if (e != null) System.err.println("send failed: " + e);
+                    if (e != null) {
+                        failed.incrementAndGet();
+                        System.err.println("send failed: " + e);
+                    } else {
+                        partitionOf.put(id, md.partition());
+                    }
                 });
                 sent.incrementAndGet();
             }
@@ -254,6 +277,24 @@ public final class CrashRecoveryBenchmark {
         long sent() {
             return sent.get();
         }
+
+        /** Ids the broker acknowledged (call after {@link #stop}). */
+        java.util.Set<String> acked() {
+            return java.util.Set.copyOf(partitionOf.keySet());
+        }
+
+        int failed() {
+            return failed.get();
+        }
+
+        /** The hidden-states partition record {@code id} went to, or -1 before it is acknowledged. */
+        int partitionOf(String id) {
+            return partitionOf.getOrDefault(id, -1);
+        }
+
+        int partitions() {
+            return (int) partitionOf.values().stream().distinct().count();
+        }
     }
 
     /** Reads committed scores; remembers each arrival (wall clock) with its scored_at, and counts per id. */
@@ -261,7 +302,10 @@ public final class CrashRecoveryBenchmark {
         private final KafkaConsumer<String, byte[]> consumer;
         private final Map<String, Integer> perId = new ConcurrentHashMap<>();
         private final AtomicInteger total = new AtomicInteger();
-        private final ConcurrentLinkedQueue<long[]> arrivals = new ConcurrentLinkedQueue<>(); // {arrival ms, scored_at ms}
+        private final ConcurrentLinkedQueue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
+
+        record Arrival(long arrivalMs, long scoredAtMs, String id) {
+        }
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
 
@@ -288,7 +332,7 @@ public final class CrashRecoveryBenchmark {
                         SafetyScore s = SafetyScore.parseFrom(r.value());
                         perId.merge(s.getRequestId(), 1, Integer::sum);
                         total.incrementAndGet();
-                        arrivals.add(new long[] {now, s.getScoredAtUnixMs()});
+                        arrivals.add(new Arrival(now, s.getScoredAtUnixMs(), s.getRequestId()));
                     } catch (Exception e) {
                         System.err.println("unparseable score: " + e);
                     }
@@ -297,24 +341,43 @@ public final class CrashRecoveryBenchmark {
             consumer.close();
         }
 
-        /** Waits for the first score scored after {@code t} (ms); returns when it arrived (ms). */
-        long awaitFlowingAfter(long t, Duration timeout) throws InterruptedException {
+        /**
+         * Waits until records of every one of the {@code partitions} input partitions have a score scored after
+         * {@code t} (ms): with several instances the survivors keep scoring their own partitions, so "flowing again"
+         * means the killed instance's partitions too. Returns when the last of those first scores arrived (ms).
+         */
+        long awaitFlowingAfter(long t, Duration timeout, Pacer pacer, int partitions) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
-                long first = Long.MAX_VALUE;
-                for (long[] a : arrivals) if (a[1] > t) first = Math.min(first, a[0]);
-                if (first != Long.MAX_VALUE) {
-                    arrivals.removeIf(a -> a[1] <= t);
-                    return first;
+                Map<Integer, Long> first = new HashMap<>();
+                for (Arrival a : arrivals) {
+                    if (a.scoredAtMs() <= t) continue;
+                    int p = pacer.partitionOf(a.id());
+                    if (p >= 0) first.merge(p, a.arrivalMs(), Math::min);
+                }
+                if (first.size() >= partitions) {
+                    arrivals.removeIf(a -> a.scoredAtMs() <= t);
+                    return first.values().stream().mapToLong(Long::longValue).max().orElseThrow();
                 }
                 Thread.sleep(20);
             }
-            throw new IllegalStateException("no score after " + t + " within " + timeout);
+            throw new IllegalStateException("not every partition scored after " + t + " within " + timeout);
         }
 
-        void awaitCount(long n, Duration timeout) throws InterruptedException {
+        void awaitAll(java.util.Set<String> ids, Duration timeout) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (perId.size() < n && System.nanoTime() < deadline) Thread.sleep(100);
+            while (!perId.keySet().containsAll(ids) && System.nanoTime() < deadline) Thread.sleep(100);
+        }
+
+        List<String> missing(java.util.Set<String> ids) {
+            return ids.stream().filter(id -> !perId.containsKey(id)).sorted().toList();
+        }
+
+        /** Scores seen for these ids (more than one each = duplicates). */
+        long totalFor(java.util.Set<String> ids) {
+            long n = 0;
+            for (String id : ids) n += perId.getOrDefault(id, 0);
+            return n;
         }
 
         long unique() {
@@ -340,7 +403,8 @@ public final class CrashRecoveryBenchmark {
                 + "each monitor is `monitor-service run` (exactly-once, 2 stream threads, hidden-states with its default "
                 + "partitions) in a child JVM, killed with SIGKILL and started again at once, as a supervisor would. "
                 + "A producer sends %d records/s (1 layer, d = %d f32) throughout; a read_committed consumer of safety-scores "
-                + "times recovery = SIGKILL → first committed score scored after it. After the last kill the producer stops and "
+                + "times recovery = SIGKILL → the first committed score scored after it, for records of **every** hidden-states "
+                + "partition (so with two instances it waits for the killed one's partitions). After the last kill the producer stops and "
                 + "every record must have exactly one score.%n%n", rate, D));
         md.append("| variant | kills | recovery p50 (s) | recovery max (s) | each kill (s) | records | lost | duplicated |\n");
         md.append("|---|---:|---:|---:|---|---:|---:|---:|\n");
