@@ -7,6 +7,8 @@ import dev.refusalmonitor.schemas.v1.HiddenState;
 import dev.refusalmonitor.schemas.v1.LayerActivation;
 
 import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Validates and decodes a serialized {@code HiddenState} (wire-format version 1) as the monitor reads it, one
@@ -14,7 +16,15 @@ import java.io.IOException;
  * {@link DeadLetterReason} from the fixed set and a detail string that names fields, layers and sizes but never
  * contains hidden-state values.
  *
- * <p>Checks, in order: parseable protobuf (MALFORMED); {@code schema_version} set (0 = unset: MISSING_FIELD) and equal
+ * <p>Before anything is parsed or allocated, the record is held to its {@link Limits}: at most
+ * {@link Limits#maxRecordBytes} bytes (RECORD_TOO_LARGE); one pass over the raw bytes, without allocating, counts the
+ * layers (at most {@link Limits#maxLayers}: TOO_MANY_LAYERS), checks the string fields' lengths (at most
+ * {@link Limits#maxFieldBytes}: FIELD_TOO_LONG) and bounds unknown fields ({@link #MAX_UNKNOWN_FIELDS}: MALFORMED). A
+ * layer's {@code dim} is checked against {@link Limits#maxDim} (DIM_TOO_LARGE) before its values are allocated, and
+ * decoded values must be finite and at most {@link Limits#maxAbsValue} in magnitude (OUT_OF_RANGE). Every step is
+ * linear in the record's size, so a record's decode time is bounded by {@code maxRecordBytes}.
+ *
+ * <p>Then, in order: parseable protobuf (MALFORMED); {@code schema_version} set (0 = unset: MISSING_FIELD) and equal
  * to 1 (UNSUPPORTED_SCHEMA_VERSION); request id, model id and at least one layer present (MISSING_FIELD); per layer:
  * layer index not seen before (DUPLICATE_LAYER), dtype f32/f16/bf16 (UNSUPPORTED_DTYPE), dim &gt; 0 (MISSING_FIELD),
  * data length = dim × element size (SIZE_MISMATCH), every decoded value finite (NON_FINITE).
@@ -28,6 +38,39 @@ import java.io.IOException;
 public final class HiddenStateDecoder {
     /** The wire-format version this decoder reads. */
     public static final int SCHEMA_VERSION = 1;
+    /** Unknown fields tolerated per record (top level and inside layers and labels); more is MALFORMED. */
+    public static final int MAX_UNKNOWN_FIELDS = 1024;
+
+    /**
+     * What one record may cost. Every limit is checked before the memory it guards is allocated.
+     *
+     * @param maxRecordBytes largest record value, in bytes
+     * @param maxLayers most layers in one record
+     * @param maxDim largest {@code dim} of one layer
+     * @param maxFieldBytes longest request id, model id, model revision, tenant or route, in UTF-8 bytes
+     * @param maxAbsValue largest |value| accepted; larger finite values are OUT_OF_RANGE (the scorers are exact only
+     *                    up to a scale; see the monitor's README)
+     */
+    public record Limits(int maxRecordBytes, int maxLayers, int maxDim, int maxFieldBytes, double maxAbsValue) {
+        /**
+         * 4 MiB records, 256 layers, d ≤ 65536, 512-byte ids, any finite value (the wire format accepts every finite
+         * value, golden vectors included; the monitor sets its own {@code maxAbsValue}).
+         */
+        public static final Limits DEFAULTS = new Limits(4 * 1024 * 1024, 256, 65_536, 512, Double.POSITIVE_INFINITY);
+
+        /** These limits with another {@code maxAbsValue}. */
+        public Limits withMaxAbsValue(double max) {
+            return new Limits(maxRecordBytes, maxLayers, maxDim, maxFieldBytes, max);
+        }
+
+        public Limits {
+            if (maxRecordBytes < 1) throw new IllegalArgumentException("maxRecordBytes must be >= 1, got " + maxRecordBytes);
+            if (maxLayers < 1) throw new IllegalArgumentException("maxLayers must be >= 1, got " + maxLayers);
+            if (maxDim < 1) throw new IllegalArgumentException("maxDim must be >= 1, got " + maxDim);
+            if (maxFieldBytes < 1) throw new IllegalArgumentException("maxFieldBytes must be >= 1, got " + maxFieldBytes);
+            if (!(maxAbsValue > 0)) throw new IllegalArgumentException("maxAbsValue must be > 0, got " + maxAbsValue);
+        }
+    }
 
     /** The outcome of decoding one record. */
     public sealed interface Result permits Decoded, Rejected {
@@ -41,12 +84,30 @@ public final class HiddenStateDecoder {
     public record Rejected(DeadLetterReason reason, String detail) implements Result {
     }
 
+    private final Limits limits;
+
+    /** A decoder with {@link Limits#DEFAULTS}. */
     public HiddenStateDecoder() {
+        this(Limits.DEFAULTS);
+    }
+
+    public HiddenStateDecoder(Limits limits) {
+        this.limits = limits;
+    }
+
+    public Limits limits() {
+        return limits;
     }
 
     /** Decodes {@code bytes} (a whole Kafka record value). {@code bytes} is not modified and not retained. */
     public Result decode(byte[] bytes) {
         if (bytes == null) return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_MALFORMED, "null record value");
+        if (bytes.length > limits.maxRecordBytes()) {
+            return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_RECORD_TOO_LARGE, "record has " + bytes.length
+                    + " bytes, the limit is " + limits.maxRecordBytes());
+        }
+        Rejected shape = prescan(bytes);
+        if (shape != null) return shape;
         HiddenState msg;
         try {
             CodedInputStream in = CodedInputStream.newInstance(bytes);
@@ -63,6 +124,76 @@ public final class HiddenStateDecoder {
         return decode(msg);
     }
 
+    // HiddenState field numbers (hidden_state.proto).
+    private static final int F_REQUEST_ID = 2, F_MODEL_ID = 3, F_MODEL_REVISION = 4, F_TENANT = 5, F_ROUTE = 6,
+            F_LAYERS = 9, F_LABELS = 10, KNOWN_TOP_LEVEL_MAX = 11;
+
+    /**
+     * One pass over the raw bytes that allocates nothing: counts layers, checks string lengths and bounds unknown
+     * fields, so that parsing (which allocates per layer and per unknown field) only ever sees a bounded record.
+     * Returns null when the record may be parsed; a malformed encoding is left to the parser to report.
+     */
+    private Rejected prescan(byte[] bytes) {
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        int layers = 0;
+        int unknown = 0;
+        try {
+            while (true) {
+                int tag = in.readTag();
+                if (tag == 0) break;
+                int field = tag >>> 3;
+                int wireType = tag & 7;
+                if (wireType == 2 && field >= F_REQUEST_ID && field <= F_ROUTE) {
+                    int len = in.readRawVarint32();
+                    if (len > limits.maxFieldBytes()) {
+                        return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_FIELD_TOO_LONG, fieldName(field) + " has "
+                                + Integer.toUnsignedString(len) + " bytes, the limit is " + limits.maxFieldBytes());
+                    }
+                    if (len < 0) return null;
+                    in.skipRawBytes(len);
+                } else if (wireType == 2 && (field == F_LAYERS || field == F_LABELS)) {
+                    if (field == F_LAYERS && ++layers > limits.maxLayers()) {
+                        return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_TOO_MANY_LAYERS, "more than "
+                                + limits.maxLayers() + " layers (the limit)");
+                    }
+                    int len = in.readRawVarint32();
+                    if (len < 0) return null;
+                    int limit = in.pushLimit(len);
+                    // Inside a LayerActivation (fields 1-4) or Labels (fields 1-4): count what is not ours.
+                    while (true) {
+                        int t = in.readTag();
+                        if (t == 0) break;
+                        if ((t >>> 3) > 4 && ++unknown > MAX_UNKNOWN_FIELDS) return tooManyUnknown();
+                        if (!in.skipField(t)) return null;
+                    }
+                    in.popLimit(limit);
+                } else {
+                    if ((field < 1 || field >= KNOWN_TOP_LEVEL_MAX) && ++unknown > MAX_UNKNOWN_FIELDS) return tooManyUnknown();
+                    if (!in.skipField(tag)) return null;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null; // the parser reports it as MALFORMED with its own message
+        }
+        return null;
+    }
+
+    private static Rejected tooManyUnknown() {
+        return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_MALFORMED, "more than " + MAX_UNKNOWN_FIELDS
+                + " unknown fields");
+    }
+
+    private static String fieldName(int field) {
+        return switch (field) {
+            case F_REQUEST_ID -> "request_id";
+            case F_MODEL_ID -> "model_id";
+            case F_MODEL_REVISION -> "model_revision";
+            case F_TENANT -> "tenant";
+            case F_ROUTE -> "route";
+            default -> "field " + field;
+        };
+    }
+
     /** Validates and decodes an already parsed record. */
     public Result decode(HiddenState msg) {
         int version = msg.getSchemaVersion();
@@ -77,11 +208,26 @@ public final class HiddenStateDecoder {
         }
         if (msg.getRequestId().isEmpty()) return missing("request_id is empty");
         if (msg.getModelId().isEmpty()) return missing("model_id is empty");
+        for (String[] f : new String[][]{{"request_id", msg.getRequestId()}, {"model_id", msg.getModelId()},
+                {"model_revision", msg.getModelRevision()}, {"tenant", msg.getTenant()}, {"route", msg.getRoute()}}) {
+            // Characters ≤ UTF-8 bytes: a string within the limit in characters may still be over it in bytes.
+            if (f[1].length() > limits.maxFieldBytes()
+                    || f[1].getBytes(java.nio.charset.StandardCharsets.UTF_8).length > limits.maxFieldBytes()) {
+                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_FIELD_TOO_LONG, f[0] + " is longer than "
+                        + limits.maxFieldBytes() + " bytes (the limit)");
+            }
+        }
         int count = msg.getLayersCount();
         if (count == 0) return missing("no layers");
+        if (count > limits.maxLayers()) {
+            return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_TOO_MANY_LAYERS, count + " layers, the limit is "
+                    + limits.maxLayers());
+        }
 
         int[] indices = new int[count];
         float[][] values = new float[count][];
+        // Linear duplicate check: entry index of each layer index seen so far.
+        java.util.Map<Integer, Integer> seen = new java.util.HashMap<>(Math.max(4, count * 2));
         for (int i = 0; i < count; i++) {
             LayerActivation layer = msg.getLayers(i);
             int index = layer.getLayer();
@@ -90,11 +236,10 @@ public final class HiddenStateDecoder {
                 // uint32 above 2^31-1: no model has that many layers.
                 return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_MALFORMED, name + " is not a valid layer index");
             }
-            for (int j = 0; j < i; j++) {
-                if (indices[j] == index) {
-                    return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_DUPLICATE_LAYER,
-                            name + " appears more than once (entries " + j + " and " + i + ")");
-                }
+            Integer first = seen.putIfAbsent(index, i);
+            if (first != null) {
+                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_DUPLICATE_LAYER,
+                        name + " appears more than once (entries " + first + " and " + i + ")");
             }
             indices[i] = index;
             if (!TensorCodec.isSupported(layer.getDtype())) {
@@ -103,6 +248,10 @@ public final class HiddenStateDecoder {
             }
             int dim = layer.getDim();
             if (dim == 0) return missing(name + ": dim is 0 (unset)");
+            if (dim < 0 || dim > limits.maxDim()) {
+                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_DIM_TOO_LARGE, name + ": dim "
+                        + Integer.toUnsignedString(dim) + " is over the limit " + limits.maxDim());
+            }
             int size = TensorCodec.elementSize(layer.getDtype());
             long expected = Integer.toUnsignedLong(dim) * size;
             int actual = layer.getData().size();
@@ -118,6 +267,11 @@ public final class HiddenStateDecoder {
                 return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_NON_FINITE,
                         name + ": non-finite value (NaN or infinity) at element " + bad + " of " + dim);
             }
+            int far = limits.maxAbsValue() == Double.POSITIVE_INFINITY ? -1 : firstAbove(v, limits.maxAbsValue());
+            if (far >= 0) {
+                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_OUT_OF_RANGE,
+                        name + ": |value| above " + limits.maxAbsValue() + " at element " + far + " of " + dim);
+            }
             values[i] = v;
         }
         return new Decoded(new DecodedHiddenState(msg.getRequestId(), msg.getModelId(), msg.getModelRevision(),
@@ -132,6 +286,15 @@ public final class HiddenStateDecoder {
     private static String dtypeName(LayerActivation layer) {
         return layer.getDtype() == dev.refusalmonitor.schemas.v1.DType.UNRECOGNIZED
                 ? "value " + layer.getDtypeValue() : layer.getDtype().name();
+    }
+
+    /** Index of the first finite value with |v| > max, or -1 (v is all finite here). */
+    static int firstAbove(float[] v, double max) {
+        float m = 0f;
+        for (float x : v) m = Math.max(m, Math.abs(x));
+        if (m <= max) return -1;
+        for (int i = 0; i < v.length; i++) if (Math.abs(v[i]) > max) return i;
+        return -1;
     }
 
     /** Index of the first NaN or infinity, or -1. */

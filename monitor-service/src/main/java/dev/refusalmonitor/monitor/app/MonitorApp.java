@@ -7,7 +7,10 @@ import dev.refusalmonitor.monitor.http.StreamsHealth;
 import dev.refusalmonitor.schemas.kafka.TopicProvisioner;
 import dev.refusalmonitor.monitor.kafka.Topics;
 import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
+import dev.refusalmonitor.monitor.metrics.ModelLabels;
 import dev.refusalmonitor.monitor.metrics.MonitorMetrics;
+import dev.refusalmonitor.monitor.stream.MonitorErrorHandlers;
+import dev.refusalmonitor.monitor.stream.RecordLimits;
 import dev.refusalmonitor.monitor.metrics.ScoringMetrics;
 import dev.refusalmonitor.monitor.stream.DirectionRegistry;
 import dev.refusalmonitor.monitor.stream.DirectionTrust;
@@ -69,6 +72,7 @@ public final class MonitorApp implements AutoCloseable {
      */
     public static MonitorApp start(MonitorConfig config, ScoreListener listener) {
         LOG.info("starting monitor: {}", config.describe());
+        if (!dev.refusalmonitor.math.FloatKernels.SIMD) LOG.warn(dev.refusalmonitor.monitor.cli.SimdNotice.TEXT);
         try (Admin admin = Admin.create(config.adminProperties())) {
             TopicProvisioner.Result r = new TopicProvisioner(admin, Duration.ofSeconds(60)).provision(config.topics());
             // Without Create rights (the Kubernetes base) every one of them must exist already: say which they are.
@@ -77,7 +81,6 @@ public final class MonitorApp implements AutoCloseable {
             r.warnings().forEach(LOG::warn);
         }
         MonitorMetrics metrics = new MonitorMetrics();
-        ScoringMetrics scoring = metrics.bind(new ScoringMetrics());
         DirectionSetMetrics directionMetrics = metrics.bind(new DirectionSetMetrics());
         DirectionTrust trust = DirectionTrust.from(config);
         if (!trust.required())
@@ -91,17 +94,40 @@ public final class MonitorApp implements AutoCloseable {
         DirectionHistory history = new DirectionHistory(config.consumerProperties(),
                 config.topic(TopicId.DIRECTIONS_HISTORY).name(), Duration.ofSeconds(60));
         DirectionRegistry registry = new DirectionRegistry(directionMetrics, Clock.systemUTC(), trust, history::newestFirst);
+        // Model labels only for models with a direction set in force: a record cannot create a series.
+        ScoringMetrics scoring = metrics.bind(new ScoringMetrics(io.micrometer.core.instrument.Tags.empty(),
+                new ModelLabels(m -> registry.get(m) != null, config.metricsMaxModels())));
         DriftListener drift = config.driftEnabled() ? DriftListener.start(config, metrics.registry()) : null;
         ScoreListener listeners = drift == null ? listener : both(drift, listener);
-        Topology topology = ScoringTopology.build(Topics.from(config),
-                new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listeners, Clock.systemUTC()));
-        KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
+        RecordLimits limits = new RecordLimits(config.decodeLimits(), config.dlqMaxOriginalBytes());
+        Topics topics = Topics.from(config);
+        Topology topology = ScoringTopology.build(topics,
+                new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listeners, Clock.systemUTC(), limits));
+        java.util.Properties props = config.streamsProperties();
+        props.put(MonitorErrorHandlers.HOOKS_CONFIG, new MonitorErrorHandlers.Hooks(scoring,
+                topics.hiddenStatesDlq().name(), config.dlqMaxOriginalBytes(), Clock.systemUTC()));
+        KafkaStreams streams = new KafkaStreams(topology, props);
         StreamsHealth health = new StreamsHealth(streams::state, registry::size);
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        ThreadReplacementBudget budget = new ThreadReplacementBudget(5, Duration.ofMinutes(1));
         streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed; shutting the client down", e);
-            failure.compareAndSet(null, e);
             health.recordFailure(e);
+            // A refused login or a missing ACL: no new thread can fix it, so stop and say so at once.
+            if (dev.refusalmonitor.cli.CommandLines.securityFailure(e) != null) {
+                failure.compareAndSet(null, e);
+                LOG.error("stream thread failed on Kafka security; shutting the client down: {}",
+                        dev.refusalmonitor.cli.CommandLines.kafkaFailure(e));
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
+            // Per-record errors never get here (they are dead-lettered); what does is the client's own trouble. Replace
+            // the thread a few times, and stop the client only if it keeps failing, so the process exits visibly.
+            if (budget.tryTake()) {
+                LOG.error("stream thread failed; replacing it", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            failure.compareAndSet(null, e);
+            LOG.error("stream threads keep failing ({} replacements within {}); shutting the client down",
+                    budget.max(), budget.window(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
@@ -124,6 +150,34 @@ public final class MonitorApp implements AutoCloseable {
         streams.start();
         LOG.info("monitor started; metrics at {}metrics", http.baseUri());
         return new MonitorApp(config, metrics, registry, streams, health, http, stopped, drift, failure);
+    }
+
+    /** At most {@code max} thread replacements within a sliding {@code window}. Thread-safe. */
+    static final class ThreadReplacementBudget {
+        private final int max;
+        private final Duration window;
+        private final java.util.ArrayDeque<Long> taken = new java.util.ArrayDeque<>();
+
+        ThreadReplacementBudget(int max, Duration window) {
+            this.max = max;
+            this.window = window;
+        }
+
+        synchronized boolean tryTake() {
+            long now = System.nanoTime();
+            while (!taken.isEmpty() && now - taken.peekFirst() > window.toNanos()) taken.pollFirst();
+            if (taken.size() >= max) return false;
+            taken.addLast(now);
+            return true;
+        }
+
+        int max() {
+            return max;
+        }
+
+        Duration window() {
+            return window;
+        }
     }
 
     /** Both listeners, the drift tracker first. */

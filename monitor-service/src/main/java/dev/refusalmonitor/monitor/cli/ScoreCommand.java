@@ -59,6 +59,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (exact && lowRank) throw CliException.usage("--exact and --low-rank exclude each other");
+        if (!dev.refusalmonitor.math.FloatKernels.SIMD) spec.commandLine().getErr().println(SimdNotice.TEXT);
         DirectionSetModel set = loadDirections(directions);
         DirectionSetScorer scorer = new DirectionSetScorer(set);
         if (exact && !scorer.hasExact())

@@ -106,6 +106,34 @@ public final class MonitorConfig {
     /** How often quiet time-based windows are closed by the wall clock, in ms. */
     public static final String DRIFT_ADVANCE_INTERVAL_MS = PREFIX + "drift.advance.interval.ms";
 
+    /** Largest hidden-state record value in bytes; larger ones are dead-lettered as record_too_large before parsing. */
+    public static final String LIMITS_RECORD_BYTES = PREFIX + "limits.record.bytes";
+    /** Most layers in one record; more is too_many_layers (counted before parsing). */
+    public static final String LIMITS_LAYERS = PREFIX + "limits.layers";
+    /** Largest dim of one layer; larger is dim_too_large (before its values are allocated). */
+    public static final String LIMITS_DIM = PREFIX + "limits.dim";
+    /** Longest request id, model id, model revision, tenant or route in UTF-8 bytes; longer is field_too_long. */
+    public static final String LIMITS_FIELD_BYTES = PREFIX + "limits.field.bytes";
+    /** Largest |value| scored; larger finite values are out_of_range. */
+    public static final String LIMITS_MAX_ABS_VALUE = PREFIX + "limits.max.abs.value";
+    /** Most bytes of the original value a dead letter keeps (the rest is cut, and the dead letter says so). */
+    public static final String DLQ_MAX_ORIGINAL_BYTES = PREFIX + "dlq.max.original.bytes";
+    /** Most distinct model label values (models with a direction set in force); others are {@code _other}. */
+    public static final String METRICS_MAX_MODELS = PREFIX + "metrics.max.models";
+
+    /**
+     * Consumer {@code session.timeout.ms} unless configured: 6 s (the broker's default minimum) instead of 45 s, so a
+     * killed instance's partitions move on within seconds (BENCHMARKS.md, "Crash recovery").
+     */
+    public static final int DEFAULT_SESSION_TIMEOUT_MS = 6_000;
+    /** Consumer {@code heartbeat.interval.ms} unless configured: a third of the session timeout or less. */
+    public static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 1_500;
+    /**
+     * Producer {@code transaction.timeout.ms} under exactly-once unless configured: a killed instance's open
+     * transaction holds its partitions' committed offsets until the broker aborts it, this long after it began.
+     */
+    public static final int DEFAULT_TRANSACTION_TIMEOUT_MS = 5_000;
+
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_APPLICATION_ID = "refusal-monitor";
     public static final int DEFAULT_STREAM_THREADS = 2;
@@ -152,7 +180,8 @@ public final class MonitorConfig {
                 DIRECTIONS_REQUIRE_SIGNATURE, DIRECTIONS_ALLOW_TOMBSTONES, HTTP_PORT, HTTP_BIND_ADDRESS,
                 METRICS_TENANT_ALLOWLIST, METRICS_ROUTE_ALLOWLIST, DRIFT_ENABLED, DRIFT_WINDOW_SIZE,
                 DRIFT_WINDOW_DURATION_MS, DRIFT_REFERENCE_MODE, DRIFT_REFERENCE_WINDOWS, DRIFT_MAX_SLICES_PER_MODEL,
-                DRIFT_MAX_MODELS, DRIFT_ADVANCE_INTERVAL_MS));
+                DRIFT_MAX_MODELS, DRIFT_ADVANCE_INTERVAL_MS, LIMITS_RECORD_BYTES, LIMITS_LAYERS, LIMITS_DIM,
+                LIMITS_FIELD_BYTES, LIMITS_MAX_ABS_VALUE, DLQ_MAX_ORIGINAL_BYTES, METRICS_MAX_MODELS));
         for (TopicId t : TopicId.values()) {
             keys.add(topicKey(t, "name"));
             keys.add(topicKey(t, "partitions"));
@@ -185,6 +214,9 @@ public final class MonitorConfig {
     private final boolean driftEnabled;
     private final DriftConfig driftConfig;
     private final long driftAdvanceIntervalMs;
+    private final dev.refusalmonitor.schemas.HiddenStateDecoder.Limits decodeLimits;
+    private final int dlqMaxOriginalBytes;
+    private final int metricsMaxModels;
 
     private MonitorConfig(Map<String, String> merged) {
         Map<String, String> k = new TreeMap<>();
@@ -208,6 +240,14 @@ public final class MonitorConfig {
         this.driftEnabled = parseBoolean(m, DRIFT_ENABLED);
         this.driftConfig = parseDrift(m);
         this.driftAdvanceIntervalMs = parseLong(m, DRIFT_ADVANCE_INTERVAL_MS, 10, 3_600_000L);
+        this.decodeLimits = new dev.refusalmonitor.schemas.HiddenStateDecoder.Limits(
+                parseInt(m, LIMITS_RECORD_BYTES, 64, Integer.MAX_VALUE - 8),
+                parseInt(m, LIMITS_LAYERS, 1, 1_000_000),
+                parseInt(m, LIMITS_DIM, 1, 1 << 26),
+                parseInt(m, LIMITS_FIELD_BYTES, 16, 1 << 20),
+                parsePositiveDouble(m, LIMITS_MAX_ABS_VALUE));
+        this.dlqMaxOriginalBytes = parseInt(m, DLQ_MAX_ORIGINAL_BYTES, 0, Integer.MAX_VALUE - 8);
+        this.metricsMaxModels = parseInt(m, METRICS_MAX_MODELS, 0, 100_000);
         Map<TopicId, TopicSettings> t = new EnumMap<>(TopicId.class);
         Set<String> seen = new HashSet<>();
         for (TopicId id : TopicId.values()) {
@@ -376,6 +416,21 @@ public final class MonitorConfig {
         return driftAdvanceIntervalMs;
     }
 
+    /** The decoder's limits on one record (the {@code refusal.monitor.limits.*} keys). */
+    public dev.refusalmonitor.schemas.HiddenStateDecoder.Limits decodeLimits() {
+        return decodeLimits;
+    }
+
+    /** Most bytes of an original value a dead letter keeps ({@value #DLQ_MAX_ORIGINAL_BYTES}). */
+    public int dlqMaxOriginalBytes() {
+        return dlqMaxOriginalBytes;
+    }
+
+    /** Most distinct model label values ({@value #METRICS_MAX_MODELS}). */
+    public int metricsMaxModels() {
+        return metricsMaxModels;
+    }
+
     /** The pass-through Kafka settings (contains secrets: never log it, use {@link #describe()}). */
     public Map<String, String> kafkaSettings() {
         return kafka;
@@ -395,7 +450,26 @@ public final class MonitorConfig {
         // The directions loader handles bad sets itself; opt in to the 5.0 behaviour (and silence its warning).
         p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads));
+        // One record's error is handled for that record (dead letter + metric), never by stopping a stream thread.
+        p.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                dev.refusalmonitor.monitor.stream.MonitorErrorHandlers.Production.class.getName());
+        p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                dev.refusalmonitor.monitor.stream.MonitorErrorHandlers.Processing.class.getName());
+        p.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class.getName());
+        // Fast recovery after a crash (BENCHMARKS.md, "Crash recovery"); each is a plain Kafka key to override.
+        putIfAbsentUnprefixed(p, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Integer.toString(DEFAULT_SESSION_TIMEOUT_MS));
+        putIfAbsentUnprefixed(p, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Integer.toString(DEFAULT_HEARTBEAT_INTERVAL_MS));
+        if (exactlyOnce()) {
+            putIfAbsentUnprefixed(p, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(DEFAULT_TRANSACTION_TIMEOUT_MS));
+        }
         return p;
+    }
+
+    /** Sets {@code key} unless it is set, bare or with a Streams client prefix. */
+    private static void putIfAbsentUnprefixed(Properties p, String key, String value) {
+        for (String prefix : KAFKA_PREFIXES) if (p.containsKey(prefix + key)) return;
+        p.putIfAbsent(key, value);
     }
 
     /** Properties for an {@code Admin} client: common and admin settings plus {@code admin.*} overrides. */
@@ -462,6 +536,13 @@ public final class MonitorConfig {
         all.put(DRIFT_MAX_SLICES_PER_MODEL, Integer.toString(driftConfig.maxSlicesPerModel()));
         all.put(DRIFT_MAX_MODELS, Integer.toString(driftConfig.maxModels()));
         all.put(DRIFT_ADVANCE_INTERVAL_MS, Long.toString(driftAdvanceIntervalMs));
+        all.put(LIMITS_RECORD_BYTES, Integer.toString(decodeLimits.maxRecordBytes()));
+        all.put(LIMITS_LAYERS, Integer.toString(decodeLimits.maxLayers()));
+        all.put(LIMITS_DIM, Integer.toString(decodeLimits.maxDim()));
+        all.put(LIMITS_FIELD_BYTES, Integer.toString(decodeLimits.maxFieldBytes()));
+        all.put(LIMITS_MAX_ABS_VALUE, Double.toString(decodeLimits.maxAbsValue()));
+        all.put(DLQ_MAX_ORIGINAL_BYTES, Integer.toString(dlqMaxOriginalBytes));
+        all.put(METRICS_MAX_MODELS, Integer.toString(metricsMaxModels));
         for (TopicSettings t : topics.values()) {
             all.put(topicKey(t.id(), "name"), t.name());
             all.put(topicKey(t.id(), "partitions"), Integer.toString(t.partitions()));
@@ -505,6 +586,15 @@ public final class MonitorConfig {
         d.put(DRIFT_MAX_SLICES_PER_MODEL, Integer.toString(drift.maxSlicesPerModel()));
         d.put(DRIFT_MAX_MODELS, Integer.toString(drift.maxModels()));
         d.put(DRIFT_ADVANCE_INTERVAL_MS, "1000");
+        dev.refusalmonitor.schemas.HiddenStateDecoder.Limits limits =
+                dev.refusalmonitor.monitor.stream.RecordLimits.DEFAULTS.decode();
+        d.put(LIMITS_RECORD_BYTES, Integer.toString(limits.maxRecordBytes()));
+        d.put(LIMITS_LAYERS, Integer.toString(limits.maxLayers()));
+        d.put(LIMITS_DIM, Integer.toString(limits.maxDim()));
+        d.put(LIMITS_FIELD_BYTES, Integer.toString(limits.maxFieldBytes()));
+        d.put(LIMITS_MAX_ABS_VALUE, Double.toString(limits.maxAbsValue()));
+        d.put(DLQ_MAX_ORIGINAL_BYTES, Integer.toString(dev.refusalmonitor.monitor.stream.RecordLimits.DEFAULTS.dlqMaxOriginalBytes()));
+        d.put(METRICS_MAX_MODELS, Integer.toString(dev.refusalmonitor.monitor.metrics.ModelLabels.DEFAULT_MAX_MODELS));
         for (TopicId t : TopicId.values()) {
             d.put(topicKey(t, "name"), t.defaultName());
             d.put(topicKey(t, "partitions"), Integer.toString(t.defaultPartitions()));
@@ -565,6 +655,18 @@ public final class MonitorConfig {
             throw new IllegalArgumentException(key + " must not be empty");
         }
         return v.trim();
+    }
+
+    private static double parsePositiveDouble(Map<String, String> m, String key) {
+        String s = require(m, key);
+        double v;
+        try {
+            v = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, got '" + s + "'");
+        }
+        if (!(v > 0) || Double.isNaN(v)) throw new IllegalArgumentException(key + " must be > 0, got " + s);
+        return v;
     }
 
     private static int parseInt(Map<String, String> m, String key, int min, int max) {

@@ -4,6 +4,7 @@ import dev.refusalmonitor.math.drift.DriftReport;
 import dev.refusalmonitor.math.drift.RateDifference;
 import dev.refusalmonitor.math.drift.SliceKey;
 import dev.refusalmonitor.monitor.metrics.MetricNames;
+import dev.refusalmonitor.monitor.metrics.ModelLabels;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -86,8 +87,9 @@ public final class DriftMetrics implements MeterBinder {
         MeterRegistry reg = registry;
         if (reg == null) throw new IllegalStateException("DriftMetrics is not bound to a registry");
         SliceGauges g = slices.computeIfAbsent(r.slice(), k -> new SliceGauges(reg, Tags.of(extraTags)
-                .and(MetricNames.TAG_MODEL, k.model()).and(MetricNames.TAG_TENANT, k.tenant())
-                .and(MetricNames.TAG_ROUTE, k.route())));
+                .and(MetricNames.TAG_MODEL, ModelLabels.sanitize(k.model()))
+                .and(MetricNames.TAG_TENANT, ModelLabels.sanitize(k.tenant()))
+                .and(MetricNames.TAG_ROUTE, ModelLabels.sanitize(k.route()))));
         g.update(reg, r);
     }
 

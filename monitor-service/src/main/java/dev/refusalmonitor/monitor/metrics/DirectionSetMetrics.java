@@ -67,7 +67,7 @@ public final class DirectionSetMetrics implements MeterBinder {
         if (r == null) {
             throw new IllegalStateException("DirectionSetMetrics is not bound to a registry");
         }
-        String tag = ScoringMetrics.modelTag(model);
+        String tag = ModelLabels.sanitize(model);
         InForce s = inForce.computeIfAbsent(tag, t -> {
             InForce n = new InForce();
             Tags tags = Tags.of(extraTags).and(MetricNames.TAG_MODEL, t);
@@ -91,7 +91,7 @@ public final class DirectionSetMetrics implements MeterBinder {
 
     /** Records that the model's directions were withdrawn: its version gauge reads 0 (no set in force). */
     public void directionsWithdrawn(String model) {
-        InForce s = inForce.get(ScoringMetrics.modelTag(model));
+        InForce s = inForce.get(ModelLabels.sanitize(model));
         if (s != null) {
             s.version = 0;
             s.fromHistory = false;

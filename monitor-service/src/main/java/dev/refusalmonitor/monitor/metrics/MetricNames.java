@@ -8,9 +8,11 @@ import java.util.List;
  * {@code refusal.monitor.records} into {@code refusal_monitor_records_total} (counters get
  * {@code _total}, timers {@code _seconds}, base units their suffix).
  *
- * <p><b>Tags and cardinality.</b> {@value #TAG_MODEL}: the model id as the gateway sends it (one series
- * per served model and score; a fleet serves tens of models, not thousands; blank becomes
- * {@value #UNKNOWN}). {@value #TAG_OUTCOME}, {@value #TAG_REASON}, {@value #TAG_SCORE}: fixed sets
+ * <p><b>Tags and cardinality.</b> Every label value comes from a bounded set and is sanitised
+ * ({@link ModelLabels#sanitize}). {@value #TAG_MODEL}: a model id with a direction set in force (at most
+ * {@code refusal.monitor.metrics.max.models} of them), every other id {@value ModelLabels#OTHER} (see
+ * {@link ModelLabels}); a dead-lettered record adds to {@link #DLQ} by reason only, never to a per-model series.
+ * {@value #TAG_OUTCOME}, {@value #TAG_REASON}, {@value #TAG_SCORE}: fixed sets
  * below. {@value #TAG_TENANT} and {@value #TAG_ROUTE}: only values in the configured allowlists, every
  * other value is {@value #OTHER} (see {@link TagAllowlist}). A request id is never a tag.
  */
@@ -23,7 +25,10 @@ public final class MetricNames {
     public static final String PREFIX = "refusal.monitor";
 
     // ---- scoring (ScoringMetrics) ----
-    /** Counter: records handled, by {@link #TAG_OUTCOME} and {@link #TAG_MODEL}. Prometheus: {@value #PROM_RECORDS}. */
+    /**
+     * Counter: records scored or parked, by {@link #TAG_OUTCOME} ({@value #OUTCOME_SCORED}, {@value #OUTCOME_PARKED})
+     * and {@link #TAG_MODEL}. Dead letters are counted once, in {@link #DLQ}. Prometheus: {@value #PROM_RECORDS}.
+     */
     public static final String RECORDS = PREFIX + ".records";
     public static final String PROM_RECORDS = "refusal_monitor_records_total";
     /** Counter: records sent to the DLQ, by {@link #TAG_REASON} (the dead-letter reason, see {@link #reasonTag}). Prometheus: {@value #PROM_DLQ}. */
@@ -149,7 +154,8 @@ public final class MetricNames {
     public static final String TAG_DIRECTION = "direction";
 
     public static final String OUTCOME_SCORED = "scored";
-    public static final String OUTCOME_DLQ = "dlq";
+    /** Parked on the retry topic (no.directions.policy=retry-topic). */
+    public static final String OUTCOME_PARKED = "parked";
     /** Tag value for a tenant/route not in its allowlist. */
     public static final String OTHER = "other";
     /** Tag value for a missing model, tenant or route. */

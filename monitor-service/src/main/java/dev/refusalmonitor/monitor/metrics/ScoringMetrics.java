@@ -23,28 +23,37 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Histogram;
 
 /**
- * Per-record scoring metrics (names in {@link MetricNames}): records by outcome and model, DLQ records
- * by reason, flagged records by model, the per-record processing latency, and each score's distribution
- * as a Prometheus histogram (see {@link MetricNames#PROM_SCORE_PREFIX}). Meters per model are created on first use and cached, so the hot path does a map
- * lookup and an atomic add.
+ * Per-record scoring metrics (names in {@link MetricNames}): scored and parked records by model, dead letters by
+ * reason (one meter per dead letter, with no model label: nothing from a rejected record becomes a label value),
+ * flagged records by model, the per-record processing latency, and each score's distribution as a Prometheus histogram (see
+ * {@link MetricNames#PROM_SCORE_PREFIX}). The model label
+ * comes from {@link ModelLabels}: a model with a direction set in force, or {@value ModelLabels#OTHER}, so the series
+ * count is bounded by the published direction sets. Meters per label are created on first use and cached, so the
+ * hot path does a map lookup and an atomic add.
  *
  * <p>Call {@link #bindTo(MeterRegistry)} once before recording; recording before binding throws.
  */
 public final class ScoringMetrics implements MeterBinder {
 
     private final Iterable<Tag> extraTags;
+    private final ModelLabels labels;
     private volatile MeterRegistry registry;
     private final Map<DeadLetterReason, Counter> dlqByReason = new EnumMap<>(DeadLetterReason.class);
     private final Map<String, ModelMeters> byModel = new ConcurrentHashMap<>();
     private volatile ScoreHistograms scoreHistograms;
 
+    /** Every non-empty model id counts as in force, up to {@value ModelLabels#DEFAULT_MAX_MODELS} labels (tests, tools). */
     public ScoringMetrics() {
-        this(Tags.empty());
+        this(Tags.empty(), new ModelLabels(m -> true, ModelLabels.DEFAULT_MAX_MODELS));
     }
 
-    /** @param extraTags tags added to every meter (e.g. an instance id) */
-    public ScoringMetrics(Iterable<Tag> extraTags) {
+    /**
+     * @param extraTags tags added to every meter (e.g. an instance id)
+     * @param labels the bounded model labels (the monitor's: models with a direction set in force)
+     */
+    public ScoringMetrics(Iterable<Tag> extraTags, ModelLabels labels) {
         this.extraTags = extraTags;
+        this.labels = labels;
     }
 
     @Override
@@ -68,10 +77,18 @@ public final class ScoringMetrics implements MeterBinder {
         m.latency.record(elapsedNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Counts one record sent to the DLQ ({@code model} may be null when the record did not decode). */
-    public void recordDlq(String model, DeadLetterReason reason) {
-        meters(model).dlq.increment();
+    /** Counts one dead letter, by reason only. */
+    public void recordDlq(DeadLetterReason reason) {
+        MeterRegistry r = registry;
+        if (r == null) {
+            throw new IllegalStateException("ScoringMetrics is not bound to a registry");
+        }
         dlqByReason.get(reason).increment();
+    }
+
+    /** Counts one record parked on the retry topic (no direction set yet), under the bounded model label. */
+    public void recordParked(String model) {
+        meters(model).parked.increment();
     }
 
     /** Counts one scored record that was flagged. */
@@ -92,18 +109,19 @@ public final class ScoringMetrics implements MeterBinder {
         if (r == null) {
             throw new IllegalStateException("ScoringMetrics is not bound to a registry");
         }
-        String tag = modelTag(model);
-        return byModel.computeIfAbsent(tag, t -> new ModelMeters(r, extraTags, t, scoreHistograms));
+        String tag = labels.label(model);
+        ModelMeters m = byModel.get(tag);
+        return m != null ? m : byModel.computeIfAbsent(tag, t -> new ModelMeters(r, extraTags, t, scoreHistograms));
     }
 
-    /** The model tag value: the id as given, or {@value MetricNames#UNKNOWN} when missing. */
-    static String modelTag(String model) {
-        return model == null || model.isBlank() ? MetricNames.UNKNOWN : model;
+    /** The bounded model labels in use. */
+    public ModelLabels labels() {
+        return labels;
     }
 
     private static final class ModelMeters {
         final Counter scored;
-        final Counter dlq;
+        final Counter parked;
         final Counter flagged;
         final Timer latency;
         final Map<ScoreKind, DoubleConsumer> histograms = new EnumMap<>(ScoreKind.class);
@@ -113,9 +131,9 @@ public final class ScoringMetrics implements MeterBinder {
             scored = Counter.builder(MetricNames.RECORDS)
                     .description("Hidden-state records handled, by outcome")
                     .tags(tags).tag(MetricNames.TAG_OUTCOME, MetricNames.OUTCOME_SCORED).register(registry);
-            dlq = Counter.builder(MetricNames.RECORDS)
+            parked = Counter.builder(MetricNames.RECORDS)
                     .description("Hidden-state records handled, by outcome")
-                    .tags(tags).tag(MetricNames.TAG_OUTCOME, MetricNames.OUTCOME_DLQ).register(registry);
+                    .tags(tags).tag(MetricNames.TAG_OUTCOME, MetricNames.OUTCOME_PARKED).register(registry);
             flagged = Counter.builder(MetricNames.FLAGGED)
                     .description("Scored records flagged as harmful or about to refuse")
                     .tags(tags).register(registry);

@@ -32,13 +32,22 @@ public final class ScoringTopology {
 
     /** Everything the topology needs besides the topic names. */
     public record Parts(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
-                        ScoreListener listener, Clock clock) {
+                        ScoreListener listener, Clock clock, RecordLimits limits) {
+        /** With {@link RecordLimits#DEFAULTS}. */
+        public Parts(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
+                     ScoreListener listener, Clock clock) {
+            this(registry, metrics, noDirections, listener, clock, RecordLimits.DEFAULTS);
+        }
     }
 
     public static Topology build(Topics topics, Parts parts) {
         Topology t = new Topology();
+        // Persistent (RocksDB under state.dir), for two reasons: a restart reloads the accepted sets from disk instead
+        // of re-reading the whole directions topic, and a topology with a persistent store makes Kafka Streams keep its
+        // process id in state.dir, so a restarted instance reuses its transactional ids and fences the killed
+        // instance's open transaction at once instead of waiting for it to time out (BENCHMARKS.md, "Crash recovery").
         t.addGlobalStore(
-                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Topics.DIRECTIONS_STORE),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.DIRECTIONS_STORE),
                         Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
                 DIRECTIONS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.directions().name(), DIRECTIONS_LOADER,
@@ -47,7 +56,7 @@ public final class ScoringTopology {
         t.addSource(HIDDEN_STATES_SOURCE, topics.hiddenStates().keySerde().deserializer(),
                 topics.hiddenStates().valueSerde().deserializer(), topics.hiddenStates().name());
         t.addProcessor(SCORE, () -> new ScoringProcessor(parts.registry(), parts.metrics(), parts.noDirections(),
-                parts.listener(), parts.clock()), HIDDEN_STATES_SOURCE);
+                parts.listener(), parts.clock(), parts.limits()), HIDDEN_STATES_SOURCE);
         t.addSink(SCORES_SINK, topics.safetyScores().name(), topics.safetyScores().keySerde().serializer(),
                 topics.safetyScores().valueSerde().serializer(), SCORE);
         t.addSink(DLQ_SINK, topics.hiddenStatesDlq().name(), topics.hiddenStatesDlq().keySerde().serializer(),

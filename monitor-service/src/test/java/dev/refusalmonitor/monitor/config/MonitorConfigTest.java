@@ -57,6 +57,47 @@ class MonitorConfigTest {
     }
 
     @Test
+    void shouldBoundRecordsAndRecoverFastByDefaultWithEveryKnobConfigurable() {
+        MonitorConfig d = MonitorConfig.defaults();
+        assertEquals(4 * 1024 * 1024, d.decodeLimits().maxRecordBytes());
+        assertEquals(256, d.decodeLimits().maxLayers());
+        assertEquals(65536, d.decodeLimits().maxDim());
+        assertEquals(512, d.decodeLimits().maxFieldBytes());
+        assertEquals(1e6, d.decodeLimits().maxAbsValue());
+        assertEquals(900 * 1024, d.dlqMaxOriginalBytes());
+        assertEquals(64, d.metricsMaxModels());
+        Properties s = d.streamsProperties();
+        assertEquals("6000", s.getProperty("session.timeout.ms"));
+        assertEquals("1500", s.getProperty("heartbeat.interval.ms"));
+        assertEquals("5000", s.getProperty("transaction.timeout.ms"));
+        assertEquals(dev.refusalmonitor.monitor.stream.MonitorErrorHandlers.Production.class.getName(),
+                s.getProperty("production.exception.handler"));
+        assertEquals(dev.refusalmonitor.monitor.stream.MonitorErrorHandlers.Processing.class.getName(),
+                s.getProperty("processing.exception.handler"));
+
+        MonitorConfig own = MonitorConfig.load(null, Map.of(
+                "REFUSAL_MONITOR_LIMITS_RECORD_BYTES", "8388608",
+                "REFUSAL_MONITOR_LIMITS_MAX_ABS_VALUE", "1e8",
+                "KAFKA_SESSION_TIMEOUT_MS", "10000",
+                "KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS", "2000"), Map.of(
+                MonitorConfig.LIMITS_LAYERS, "64", MonitorConfig.DLQ_MAX_ORIGINAL_BYTES, "0",
+                MonitorConfig.METRICS_MAX_MODELS, "5"));
+        assertEquals(8388608, own.decodeLimits().maxRecordBytes());
+        assertEquals(1e8, own.decodeLimits().maxAbsValue());
+        assertEquals(64, own.decodeLimits().maxLayers());
+        assertEquals(0, own.dlqMaxOriginalBytes());
+        assertEquals(5, own.metricsMaxModels());
+        assertEquals("10000", own.streamsProperties().getProperty("session.timeout.ms"));
+        assertNull(own.streamsProperties().getProperty("heartbeat.interval.ms"), "a prefixed setting wins over the default");
+        assertEquals("2000", own.streamsProperties().getProperty("consumer.heartbeat.interval.ms"));
+        assertNull(MonitorConfig.of(Map.of(MonitorConfig.PROCESSING_GUARANTEE, "at_least_once")).streamsProperties()
+                .getProperty("transaction.timeout.ms"), "no transactions under at-least-once");
+        assertThrows(IllegalArgumentException.class, () -> MonitorConfig.of(Map.of(MonitorConfig.LIMITS_MAX_ABS_VALUE, "-1")));
+        assertThrows(IllegalArgumentException.class, () -> MonitorConfig.of(Map.of(MonitorConfig.LIMITS_LAYERS, "0")));
+        assertTrue(d.describe().contains("refusal.monitor.limits.record.bytes=4194304"), d.describe());
+    }
+
+    @Test
     void shouldCompactDirectionsWithLargeMessagesAndKeepHiddenStatesShort() {
         MonitorConfig c = MonitorConfig.defaults();
         TopicSettings d = c.topic(TopicId.DIRECTIONS);

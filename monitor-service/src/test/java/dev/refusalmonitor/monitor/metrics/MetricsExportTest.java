@@ -3,6 +3,7 @@ package dev.refusalmonitor.monitor.metrics;
 import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,13 +43,15 @@ class MetricsExportTest {
     void shouldExportRecordCountersByOutcomeAndModel() {
         scoring.recordScored("llama-3-8b", 250_000);
         scoring.recordScored("llama-3-8b", 350_000);
-        scoring.recordDlq("llama-3-8b", DeadLetterReason.DEAD_LETTER_REASON_DIMENSION_MISMATCH);
-        scoring.recordDlq(null, DeadLetterReason.DEAD_LETTER_REASON_MALFORMED);
+        scoring.recordDlq(DeadLetterReason.DEAD_LETTER_REASON_DIMENSION_MISMATCH);
+        scoring.recordDlq(DeadLetterReason.DEAD_LETTER_REASON_MALFORMED);
+        scoring.recordParked("llama-3-8b");
         scoring.recordFlagged("llama-3-8b");
         String text = registry.scrape();
         assertEquals(2.0, value(text, "refusal_monitor_records_total{model=\"llama-3-8b\",outcome=\"scored\"}"));
-        assertEquals(1.0, value(text, "refusal_monitor_records_total{model=\"llama-3-8b\",outcome=\"dlq\"}"));
-        assertEquals(1.0, value(text, "refusal_monitor_records_total{model=\"unknown\",outcome=\"dlq\"}"));
+        assertEquals(1.0, value(text, "refusal_monitor_records_total{model=\"llama-3-8b\",outcome=\"parked\"}"));
+        // Each dead letter is counted once, by reason: never in records_total, never under a model label.
+        assertFalse(text.contains("outcome=\"dlq\""), text);
         assertEquals(1.0, value(text, "refusal_monitor_dlq_total{reason=\"dimension_mismatch\"}"));
         assertEquals(1.0, value(text, "refusal_monitor_dlq_total{reason=\"malformed\"}"));
         assertEquals(0.0, value(text, "refusal_monitor_dlq_total{reason=\"no_directions\"}"), "every reason exported from the start");
@@ -127,6 +130,43 @@ class MetricsExportTest {
         assertEquals("unknown", tenants.tagValue(null));
         assertEquals("unknown", tenants.tagValue(" "));
         assertEquals("other", new TagAllowlist(Set.of()).tagValue("acme"));
+    }
+
+    @Test
+    void shouldLabelOnlyModelsWithDirectionsInForceAndSanitiseLabels() {
+        Set<String> inForce = new java.util.HashSet<>(Set.of("llama-3-8b", "evil\u0000model\"x\n"));
+        PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ScoringMetrics bounded = new ScoringMetrics(Tags.empty(), new ModelLabels(inForce::contains, 3));
+        bounded.bindTo(r);
+        bounded.recordScored("llama-3-8b", 1000);
+        bounded.recordScored("evil\u0000model\"x\n", 1000);
+        bounded.recordParked("no-set-yet");
+        int before = seriesCount(r.scrape());
+        for (int i = 0; i < 10_000; i++) {
+            bounded.recordScored("id-" + i, 1000);
+            bounded.recordScore("id-" + i, ScoreKind.PROBE_PROBABILITY, 0.5);
+            bounded.recordFlagged("id-" + i);
+            bounded.recordParked("id-" + i);
+            bounded.recordDlq(DeadLetterReason.DEAD_LETTER_REASON_NO_DIRECTIONS);
+        }
+        String text = r.scrape();
+        assertEquals(before, seriesCount(text), "10,000 model ids without a direction set add no series");
+        assertEquals(10_000.0, value(text, "refusal_monitor_records_total{model=\"_other\",outcome=\"scored\"}"));
+        assertEquals(10_001.0, value(text, "refusal_monitor_records_total{model=\"_other\",outcome=\"parked\"}"));
+        assertEquals(1.0, value(text, "refusal_monitor_records_total{model=\"evil_model_x_\",outcome=\"scored\"}"));
+        assertFalse(text.contains("\u0000"), "no NUL byte reaches /metrics");
+        // The cap holds even for ids in force.
+        for (int i = 0; i < 10; i++) inForce.add("set-" + i);
+        for (int i = 0; i < 10; i++) bounded.recordScored("set-" + i, 1000);
+        assertEquals(3, r.scrape().lines().filter(l -> l.startsWith("refusal_monitor_records_total{")
+                && l.contains("outcome=\"scored\"") && !l.contains("_other")).count(), "at most 3 model labels");
+        assertEquals("a_b", ModelLabels.sanitize("a\u0000b"));
+        assertEquals(ModelLabels.MAX_LABEL_CHARS, ModelLabels.sanitize("x".repeat(1000)).length());
+        assertEquals("meta-llama/Llama-3.1-8B-Instruct", ModelLabels.sanitize("meta-llama/Llama-3.1-8B-Instruct"));
+    }
+
+    private static int seriesCount(String text) {
+        return (int) text.lines().filter(l -> l.startsWith("refusal_monitor_")).count();
     }
 
     @Test

@@ -197,8 +197,14 @@ class ScoringTopologyIntegrationTest extends BrokerTestBase {
             }
             assertEquals(good.length, PrometheusText.value(metrics, MetricNames.PROM_RECORDS,
                     Map.of(MetricNames.TAG_OUTCOME, MetricNames.OUTCOME_SCORED, MetricNames.TAG_MODEL, MODEL)));
-            assertEquals(bad.size(), PrometheusText.value(metrics, MetricNames.PROM_RECORDS,
-                    Map.of(MetricNames.TAG_OUTCOME, MetricNames.OUTCOME_DLQ)));
+            // Each dead letter is counted once: in dlq_total by reason (summed: every bad record), not in records_total.
+            double dlqSum = 0;
+            for (DeadLetterReason reason : DeadLetterReason.values()) {
+                if (reason == DeadLetterReason.DEAD_LETTER_REASON_UNSPECIFIED || reason == DeadLetterReason.UNRECOGNIZED) continue;
+                dlqSum += PrometheusText.value(metrics, MetricNames.PROM_DLQ, Map.of(MetricNames.TAG_REASON, MetricNames.reasonTag(reason)));
+            }
+            assertEquals(bad.size(), dlqSum);
+            assertFalse(metrics.contains("outcome=\"dlq\""), "no dead letter in records_total");
         }
     }
 

@@ -80,6 +80,9 @@ public final class MahalanobisScorer {
      */
     public static final double COMPACT_ERROR_BUDGET = 2e-5;
 
+    /** Past (d_S + d_H) / |d_S − d_H| of this, the refusal score comes from the cancellation-free identity. */
+    static final double STABLE_REFUSAL_RATIO = 16.0;
+
     private final int d, k;
     private final boolean l2Normalize;
     // The centre m and half-difference h, rounded to f32 once (−m, so the centring is one fma).
@@ -98,6 +101,11 @@ public final class MahalanobisScorer {
     private final float[] whitening;
     private final double[] whitenedHalf;
     private final float[] calibration;
+    // g = Σ⁻¹h for the path's Σ⁻¹ (low-rank with the stored rows; exact: WᵀW h): d_S² − d_H² = 4 x'·g exactly, so
+    // refusal = d_S − d_H = 4 x'·g / (d_S + d_H) keeps its relative precision at any scale of x, where the direct
+    // difference of two large, nearly equal distances would cancel to noise (or exactly 0).
+    private final double[] lowRankGradient;
+    private final double[] exactGradient;
 
     /**
      * @param meanHarmful μ_H [d] (in the normalised space when params.l2Normalize()). Not modified, not kept.
@@ -193,6 +201,31 @@ public final class MahalanobisScorer {
             whitenedHalf = null;
         }
         calibration = params.oodCalibration() == null ? new float[0] : params.oodCalibration();
+        lowRankGradient = new double[d];
+        for (int i = 0; i < d; i++) lowRankGradient[i] = halfD[i] * inverseRemainder;
+        for (int j = 0; j < k; j++) {
+            double a = coefficients[j] * halfProjections[j];
+            if (j < exactRows) {
+                int o = j * d;
+                for (int i = 0; i < d; i++) lowRankGradient[i] += a * vectors[o + i];
+            } else {
+                int c = j - exactRows;
+                int o = c * d;
+                double sc = a * rowScale[c];
+                for (int i = 0; i < d; i++) lowRankGradient[i] += sc * codes[o + i];
+            }
+        }
+        if (whitening != null) {
+            exactGradient = new double[d];
+            int base = 0;
+            for (int i = 0; i < d; i++) {
+                double wi = whitenedHalf[i];
+                for (int j = 0; j <= i; j++) exactGradient[j] += whitening[base + j] * wi;
+                base += i + 1;
+            }
+        } else {
+            exactGradient = null;
+        }
     }
 
     private static boolean isIdentity(int[] order) {
@@ -306,7 +339,8 @@ public final class MahalanobisScorer {
      * @param exact use the exact whitening factor; otherwise the low-rank path
      * @return out
      * @throws IllegalStateException when exact is requested and the params carry no exact factor
-     * @throws IllegalArgumentException when x is non-finite, out of bounds, or zero under L2 normalisation
+     * @throws IllegalArgumentException when x is out of bounds, or zero under L2 normalisation
+     * @throws ArithmeticException when x is so large that a squared distance overflows (finite input only)
      */
     public Result score(float[] x, int off, boolean exact, Scratch scratch, Result out) {
         if (exact && whitening == null)
@@ -361,11 +395,21 @@ public final class MahalanobisScorer {
                 dS2 += coefficients[j] * eS * eS;
             }
         }
-        if (!Double.isFinite(dH2) || !Double.isFinite(dS2)) throw new IllegalArgumentException("x has a non-finite value");
+        if (!Double.isFinite(dH2) || !Double.isFinite(dS2))
+            throw new ArithmeticException("a squared Mahalanobis distance overflowed (x too large for this direction set)");
         // Rounding can take a tiny squared distance just below zero.
         double dH = Math.sqrt(Math.max(dH2, 0.0)), dS = Math.sqrt(Math.max(dS2, 0.0));
         double ood = Math.min(dH, dS);
-        out.set(dH, dS, ood, tailProbability(ood), exact);
+        // d_S − d_H directly while it is at least 1/16 of d_S + d_H (its error is then ≤ ~16× the distances' relative
+        // error); past that the difference cancels, and the identity d_S² − d_H² = 4x'ᵀΣ⁻¹h gives it at full relative
+        // precision. Both branches depend on the values only, so offline and stream still agree bit for bit.
+        double sum = dH + dS;
+        double refusal = dS - dH;
+        if (sum > STABLE_REFUSAL_RATIO * Math.abs(refusal)) {
+            refusal = sum > 0 ? 4.0 * FloatKernels.dotF64(xc, 0, exact ? exactGradient : lowRankGradient, d) / sum : 0.0;
+        }
+        if (!Double.isFinite(refusal)) throw new ArithmeticException("the Mahalanobis refusal score overflowed");
+        out.set(dH, dS, refusal, ood, tailProbability(ood), exact);
         return out;
     }
 
@@ -421,12 +465,13 @@ public final class MahalanobisScorer {
 
     /** One record's Mahalanobis scores; owned and reused by the caller. */
     public static final class Result {
-        private double dHarmful, dHarmless, ood, oodTailProbability;
+        private double dHarmful, dHarmless, refusal, ood, oodTailProbability;
         private boolean exact;
 
-        void set(double dH, double dS, double ood, double tail, boolean exact) {
+        void set(double dH, double dS, double refusal, double ood, double tail, boolean exact) {
             this.dHarmful = dH;
             this.dHarmless = dS;
+            this.refusal = refusal;
             this.ood = ood;
             this.oodTailProbability = tail;
             this.exact = exact;
@@ -442,9 +487,13 @@ public final class MahalanobisScorer {
             return dHarmless;
         }
 
-        /** d_S − d_H: positive = closer to harmful/refusal. */
+        /**
+         * d_S − d_H: positive = closer to harmful/refusal. Where the plain difference would cancel (it is below 1/16 of
+         * d_S + d_H, as for x far from both means) it is computed as (d_S² − d_H²)/(d_S + d_H) = 4x'ᵀΣ⁻¹h/(d_S + d_H),
+         * which keeps its relative precision at any scale of x.
+         */
         public double refusal() {
-            return dHarmless - dHarmful;
+            return refusal;
         }
 
         /** min(d_H, d_S), the raw OOD distance. */
