@@ -15,7 +15,7 @@ started_load=$(load_note)
 "$root/bin/probe-trainer" --help > /dev/null   # builds the trainer now, outside the timed run
 if [ ! -f "$data/harmful.npy" ]; then
   echo "generating $data ..." >&2
-  "$root/bin/probe-trainer" generate --out "$data" --dim "$dim" --harmful "$nh" --harmless "$ns" --layers "$layers"
+  "$root/bin/probe-trainer" generate --out "$data" --d "$dim" --harmful "$nh" --harmless "$ns" --layers "$layers"
 fi
 
 echo "Java fit ..." >&2
@@ -54,7 +54,7 @@ lines = [
     "## Fit", "",
     f"Command: `{cmd}`", "",
     f"Machine: {machine}", "", load, "",
-    f"Data: `probe-trainer generate --dim {dim} --harmful {nh} --harmless {ns} --layers {layers}` (f32 .npy, planted truth). "
+    f"Data: `probe-trainer generate --d {dim} --harmful {nh} --harmless {ns} --layers {layers}` (f32 .npy, planted truth). "
     f"Java: `bin/probe-trainer fit` with `-Xmx{heap}` (every direction type, held-out evaluation, published fit). "
     f"Python: `/usr/bin/python3 benchmarks/fit/fit_reference.py` (the same fits with numpy/scikit-learn; "
     f"exact Mahalanobis inverse: {py['exact']}; OPENBLAS_CORETYPE={coretype}). "

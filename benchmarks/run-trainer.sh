@@ -17,7 +17,7 @@ results="$work/results.tsv"
 for case in "384 1" "384 7" "4096 1"; do
   read -r d layers <<< "$case"
   data="$work/d$d-l$layers-n$rows"
-  [ -f "$data/harmful.npy" ] || "$root/bin/probe-trainer" generate --out "$data" --dim "$d" --layers "$layers" \
+  [ -f "$data/harmful.npy" ] || "$root/bin/probe-trainer" generate --out "$data" --d "$d" --layers "$layers" \
       --harmful "$rows" --harmless "$rows" > /dev/null
   rm -rf "$data/out"
   JAVA_OPTS="-Xmx6g" /usr/bin/time -v -o "$data/time.txt" "$root/bin/probe-trainer" fit --quiet \

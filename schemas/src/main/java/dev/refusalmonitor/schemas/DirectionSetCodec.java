@@ -212,7 +212,7 @@ public final class DirectionSetCodec {
                 .setModelRevision(orEmpty(model.modelRevision()))
                 .setVersion(model.version())
                 .setCreatedAtUnixMs(model.createdAtUnixMs())
-                .setDim(model.dim())
+                .setDim(model.d())
                 .setScoringLayer(model.scoringLayer())
                 .setCastLayer(model.castLayer())
                 .setSampleCounts(SampleCounts.newBuilder()

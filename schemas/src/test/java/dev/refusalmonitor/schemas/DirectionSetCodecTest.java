@@ -228,7 +228,7 @@ class DirectionSetCodecTest {
         MultiLayerProbe mp = new MultiLayerProbe(new int[]{3, 9},
                 new LogisticProbeParams(mean, std, coef, -0.75, 1.0, 0.8125), "concat");
         return new DirectionSetModel(model.modelId(), model.modelRevision(), model.version(), model.createdAtUnixMs(),
-                model.dim(), model.scoringLayer(), model.castLayer(), model.layers(), model.refusalPlane(),
+                model.d(), model.scoringLayer(), model.castLayer(), model.layers(), model.refusalPlane(),
                 model.ensembleLayers(), model.harmfulCount(), model.harmlessCount(), model.reportJson(), mp, 0.01);
     }
 

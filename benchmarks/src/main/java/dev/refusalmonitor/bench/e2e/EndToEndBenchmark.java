@@ -440,7 +440,7 @@ public final class EndToEndBenchmark {
     private Path exportParameters(DirectionSetModel set) throws IOException {
         Path dir = Files.createDirectories(work.resolve("params"));
         LayerDirections l = set.layer(set.scoringLayer());
-        int d = l.dim();
+        int d = l.d();
         writeF32(dir.resolve("mean_harmful.npy"), l.meanHarmful(), d);
         writeF32(dir.resolve("mean_harmless.npy"), l.meanHarmless(), d);
         writeF32(dir.resolve("dim.npy"), l.dimDirection(), d);

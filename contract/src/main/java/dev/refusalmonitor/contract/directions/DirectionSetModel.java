@@ -18,17 +18,17 @@ import java.util.List;
  *                  harmless rows; 0 for a set fitted before operating points existed (its probe threshold was 0.5)
  */
 public record DirectionSetModel(String modelId, String modelRevision, long version, long createdAtUnixMs,
-                                int dim, int scoringLayer, int castLayer, List<LayerDirections> layers,
+                                int d, int scoringLayer, int castLayer, List<LayerDirections> layers,
                                 RefusalPlaneParams refusalPlane, int[] ensembleLayers,
                                 long harmfulCount, long harmlessCount, String reportJson,
                                 MultiLayerProbe multiLayerProbe, double targetFpr) {
 
     /** A set without a multi-layer probe or a recorded target FPR. */
     public DirectionSetModel(String modelId, String modelRevision, long version, long createdAtUnixMs,
-                             int dim, int scoringLayer, int castLayer, List<LayerDirections> layers,
+                             int d, int scoringLayer, int castLayer, List<LayerDirections> layers,
                              RefusalPlaneParams refusalPlane, int[] ensembleLayers,
                              long harmfulCount, long harmlessCount, String reportJson) {
-        this(modelId, modelRevision, version, createdAtUnixMs, dim, scoringLayer, castLayer, layers, refusalPlane,
+        this(modelId, modelRevision, version, createdAtUnixMs, d, scoringLayer, castLayer, layers, refusalPlane,
                 ensembleLayers, harmfulCount, harmlessCount, reportJson, null, 0);
     }
 
@@ -39,14 +39,14 @@ public record DirectionSetModel(String modelId, String modelRevision, long versi
     }
 
     public DirectionSetModel withVersion(long newVersion, long newCreatedAtUnixMs) {
-        return new DirectionSetModel(modelId, modelRevision, newVersion, newCreatedAtUnixMs, dim, scoringLayer,
+        return new DirectionSetModel(modelId, modelRevision, newVersion, newCreatedAtUnixMs, d, scoringLayer,
                 castLayer, layers, refusalPlane, ensembleLayers, harmfulCount, harmlessCount, reportJson,
                 multiLayerProbe, targetFpr);
     }
 
     /** The same set with another report JSON. */
     public DirectionSetModel withReportJson(String newReportJson) {
-        return new DirectionSetModel(modelId, modelRevision, version, createdAtUnixMs, dim, scoringLayer,
+        return new DirectionSetModel(modelId, modelRevision, version, createdAtUnixMs, d, scoringLayer,
                 castLayer, layers, refusalPlane, ensembleLayers, harmfulCount, harmlessCount, newReportJson,
                 multiLayerProbe, targetFpr);
     }

@@ -23,7 +23,7 @@ public record LayerDirections(int layer,
                               float[] pcaReadingVector,
                               Standardisation mahalanobisRefusalProjection) {
 
-    public int dim() {
+    public int d() {
         return meanHarmful.length;
     }
 }

@@ -63,11 +63,11 @@ public final class ScoreCommand implements Callable<Integer> {
         DirectionSetModel set = loadDirections(directions);
         DirectionSetScorer scorer = new DirectionSetScorer(set);
         if (exact && !scorer.hasExact())
-            throw CliException.usage(directions + ": the set stores no exact Mahalanobis factor (d = " + set.dim()
+            throw CliException.usage(directions + ": the set stores no exact Mahalanobis factor (d = " + set.d()
                     + "); refit with a larger --exact-max-dim, or drop --exact");
         ActivationSet x = inputOptions.load(input);
-        if (x.d() != set.dim())
-            throw CliException.usage(input + ": d = " + x.d() + " but " + directions + " has d = " + set.dim());
+        if (x.d() != set.d())
+            throw CliException.usage(input + ": d = " + x.d() + " but " + directions + " has d = " + set.d());
         int[] needed = scorer.requiredLayers();
         for (int l : needed)
             if (!x.hasLayer(l))

@@ -167,7 +167,7 @@ public final class DirectionRegistry {
         withdrawnAt.remove(set.modelId());
         metrics.directionsLoaded(set.modelId(), set.version(), Instant.ofEpochMilli(set.createdAtUnixMs()), fromHistory);
         LOG.info("directions for model '{}' now at version {} (d = {}, scoring layer {}, previous {})", set.modelId(),
-                set.version(), set.dim(), set.scoringLayer(), current == null ? "none" : current.version());
+                set.version(), set.d(), set.scoringLayer(), current == null ? "none" : current.version());
         return Outcome.ACCEPTED;
     }
 

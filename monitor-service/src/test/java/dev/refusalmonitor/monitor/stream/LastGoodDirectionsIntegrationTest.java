@@ -10,7 +10,10 @@ import dev.refusalmonitor.monitor.testing.KafkaTestSupport;
 import dev.refusalmonitor.monitor.testing.PrometheusText;
 import dev.refusalmonitor.monitor.testing.ScoringFixtures;
 import dev.refusalmonitor.monitor.testing.StreamTestSupport;
+import dev.refusalmonitor.schemas.DirectionSetCodec;
 import dev.refusalmonitor.schemas.kafka.DirectionHistory;
+import dev.refusalmonitor.schemas.v1.DirectionSet;
+import dev.refusalmonitor.schemas.v1.DirectionSetEnvelope;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -33,8 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The last good set survives compaction and restarts: a garbage record on the directions topic, once compaction has
  * removed the valid set before it, is all a restarting monitor finds for the model there; the monitor then scores
- * with the newest valid set from the history topic and says so. Real compaction on a real broker: short segments, a
- * cleaner that wakes every 100 ms, no minimum compaction lag.
+ * with the newest valid set from the history topic and says so; a forged set with a recomputed checksum is then
+ * refused while v1 keeps scoring. Real compaction on a real broker: short segments, a cleaner that wakes every
+ * 100 ms, no minimum compaction lag.
  */
 @Timeout(180)
 class LastGoodDirectionsIntegrationTest {
@@ -96,6 +100,22 @@ class LastGoodDirectionsIntegrationTest {
             assertEquals(1.0, PrometheusText.value(app.metrics().scrape(), MetricNames.PROM_DIRECTIONS_FROM_HISTORY,
                     Map.of(MetricNames.TAG_MODEL, MODEL)));
             KafkaTestSupport.waitForRunning(app.streams(), WAIT);
+
+            // The attack of the issue on the live monitor: the signed set with every probe threshold raised to 1.0,
+            // a higher version and a recomputed SHA-256, signature and key id kept. Refused; v1 keeps scoring.
+            DirectionSetEnvelope signed = DirectionSetEnvelope.parseFrom(sealed);
+            DirectionSet.Builder payload = DirectionSet.parseFrom(signed.getPayload()).toBuilder().setVersion(2);
+            for (int i = 0; i < payload.getLayersCount(); i++)
+                payload.setLayers(i, payload.getLayers(i).toBuilder()
+                        .setProbe(payload.getLayers(i).getProbe().toBuilder().setDecisionThreshold(1.0)));
+            byte[] forgedPayload = payload.build().toByteArray();
+            byte[] forged = signed.toBuilder().setPayload(com.google.protobuf.ByteString.copyFrom(forgedPayload))
+                    .setSha256(DirectionSetCodec.sha256Hex(forgedPayload)).setVersion(2).build().toByteArray();
+            StreamTestSupport.produce(kafka.bootstrapServers(), directions, List.of(Map.entry(MODEL, forged)));
+            KafkaTestSupport.waitUntil("the forged set is refused", WAIT, () -> PrometheusText.value(app.metrics().scrape(),
+                    MetricNames.PROM_DIRECTIONS_REJECTED, Map.of(MetricNames.TAG_REASON, "bad_signature")) >= 1.0);
+            assertEquals(1, app.registry().get(MODEL).version(), "the forged v2 is not in force");
+
             float[][] rows = ScoringFixtures.requests(1, 5)[0];
             StreamTestSupport.produce(kafka.bootstrapServers(), config.topic(TopicId.HIDDEN_STATES).name(),
                     List.of(Map.entry("req-1", ScoringFixtures.hiddenState("req-1", MODEL, rows))));

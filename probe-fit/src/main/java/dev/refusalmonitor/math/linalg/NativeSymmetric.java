@@ -22,7 +22,7 @@ public final class NativeSymmetric implements SymmetricOperator, AutoCloseable {
     }
 
     @Override
-    public int dim() {
+    public int d() {
         return d;
     }
 

@@ -87,7 +87,7 @@ public final class SymmetricEigen {
      * @param seed seeds the random start block
      */
     public static Eigenpairs largest(SymmetricOperator op, int k, int oversample, int maxIterations, double tolerance, long seed) {
-        int d = op.dim();
+        int d = op.d();
         if (k < 1 || k > d) throw new IllegalArgumentException("k must be in [1, d = " + d + "], got " + k);
         if (oversample < 0) throw new IllegalArgumentException("oversample must be >= 0");
         if (maxIterations < 1) throw new IllegalArgumentException("maxIterations must be >= 1");
@@ -153,7 +153,7 @@ public final class SymmetricEigen {
 
     /** The operator as an explicit [d, d] matrix (A · I), symmetrised. Only for small d. */
     static double[] materialise(SymmetricOperator op) {
-        int d = op.dim();
+        int d = op.d();
         double[] eye = new double[d * d];
         for (int i = 0; i < d; i++) eye[i * d + i] = 1.0;
         double[] a = op.times(eye, d, null);

@@ -6,7 +6,7 @@ package dev.refusalmonitor.math.linalg;
  */
 public interface SymmetricOperator {
     /** The dimension d. */
-    int dim();
+    int d();
 
     /**
      * out = A · Q for Q row-major [d, cols].

@@ -40,7 +40,7 @@ public final class CastScorer {
         this.firesAbove = firesAbove;
     }
 
-    public int dim() {
+    public int d() {
         return c.length;
     }
 

@@ -50,7 +50,7 @@ public final class DirectionSetScorer {
 
     public DirectionSetScorer(DirectionSetModel set) {
         this.set = set;
-        this.d = set.dim();
+        this.d = set.d();
         this.scoringLayer = set.scoringLayer();
         LayerDirections main = require(set, scoringLayer, "scoring");
         this.dim = new ProjectionScorer("DIM", main.dimDirection(), main.dimProjection());
@@ -61,8 +61,8 @@ public final class DirectionSetScorer {
             this.multiLayers = mp.layers().clone();
             for (int l : multiLayers) require(set, l, "multi-layer probe");
             this.multiProbe = new ProbeScorer(mp.probe());
-            if (multiProbe.dim() != multiLayers.length * d)
-                throw new IllegalArgumentException("multi-layer probe has " + multiProbe.dim() + " coefficients for "
+            if (multiProbe.d() != multiLayers.length * d)
+                throw new IllegalArgumentException("multi-layer probe has " + multiProbe.d() + " coefficients for "
                         + multiLayers.length + " layers of d = " + d);
         } else {
             this.multiLayers = new int[0];
@@ -123,7 +123,7 @@ public final class DirectionSetScorer {
 
     /** Per-thread work space. */
     public Scratch newScratch() {
-        return new Scratch(mahalanobis.newScratch(), multiProbe == null ? 0 : multiProbe.dim());
+        return new Scratch(mahalanobis.newScratch(), multiProbe == null ? 0 : multiProbe.d());
     }
 
     /**

@@ -32,30 +32,9 @@ import java.util.Arrays;
  * λⱼ/σ², amplifying its rounding, but how much depends on the rounding itself and how it overlaps the high-variance
  * directions. {@link #chooseExactRows} estimates each row's contribution to the relative error of d from its exact
  * rounding and keeps the largest in f32 until the rest sum to ≤ {@link #COMPACT_ERROR_BUDGET} (2e-5). q is formed
- * with the stored rows, so p − q is one basis applied to x' − h. Measured against the f32 rows, max over held-out
- * rows (setups of MahalanobisCompactRuleTest; planted-truth data, k = 64; d = 4096 held out from another seed):
- * <pre>
- *                                            f32 rows   max rel. error d_H, d_S   all rows int16
- * d = 4096, 200 + 200 rows (benchmark set)    8 of 64    5.9e-7                    —
- * d = 2048, 100 + 100 rows                   19          2.9e-6                    1.3e-4
- * d = 1024, 400 + 400 rows, separation 2.5  28          8.5e-6                    2.5e-4
- * d = 256, 900 + 500 rows (oracle case)      47          1.6e-5                    1.2e-3
- * </pre>
- * (the former fixed rule, λⱼ ≥ 16σ² stays f32, kept all 64 rows of the first two sets and 17 of the third). Earlier
- * measurements of the encodings at d = 1024 with that fixed rule, relative to the f32 rows:
- * <pre>
- *                            f32 rows    max rel. error d_H / d_S     |Δ(d_S − d_H)|/(d_H + d_S)   |ΔAUC|
- * int16 + f32 rows            17 of 64   1.8e-5 / 1.8e-5 (L2: 2.0e-5)  1.3e-6 (L2: 1.9e-6)         ≤ 1e-5
- * f16 per-row scale + f32     17         6.1e-5 / 5.8e-5               2.1e-6                      0
- * bf16 + f32 rows             17         2.6e-4 / 2.6e-4               1.3e-5                      1e-5
- * all rows int16               0         2.1e-4 / 2.3e-4               9.8e-6                      1e-5
- * all rows f16 per-row scale   0         9.1e-3 / 8.7e-3 (L2: 1.1e-2)  2.7e-4 (L2: 1.2e-3)         4.8e-4
- * all rows bf16                0         1.2e-1 / 1.2e-1               3.8e-3                      6.7e-4
- * </pre>
- * bf16 and f16 were evaluated as well and dropped (f16 is relative to each value, but the sums are dominated by the
- * large values, which int16 fixed point holds to ~2⁻¹⁶). Held-out AUC of d_S − d_H is 0.984 (0.982 with L2) with
- * f32 rows. Against numpy's f64 low-rank distances (CovarianceOracleTest, d ≤ 1024) all rows in int16 reached 1.2e-3
- * at d = 256, k = 64, hence the split. {@link EigenvectorStorage#F32} keeps the fitted rows unchanged.
+ * with the stored rows, so p − q is one basis applied to x' − h. The measured errors of this rule and of the
+ * encodings it was chosen over are in BENCHMARKS.md ("Mahalanobis eigenvector storage").
+ * {@link EigenvectorStorage#F32} keeps the fitted rows unchanged.
  * Immutable and thread-safe; per-record work space comes from a {@link Scratch} per thread, results go into a
  * caller-owned {@link Result}, so scoring allocates nothing.
  */
@@ -320,7 +299,7 @@ public final class MahalanobisScorer {
         return storage;
     }
 
-    public int dim() {
+    public int d() {
         return d;
     }
 

@@ -39,7 +39,7 @@ public final class ProbeScorer {
         threshold = params.decisionThreshold();
     }
 
-    public int dim() {
+    public int d() {
         return weights.length;
     }
 

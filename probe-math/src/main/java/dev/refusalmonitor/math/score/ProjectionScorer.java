@@ -27,7 +27,7 @@ public final class ProjectionScorer {
         this.standardisation = standardisation == null ? Standardisation.IDENTITY : standardisation;
     }
 
-    public int dim() {
+    public int d() {
         return direction.length;
     }
 

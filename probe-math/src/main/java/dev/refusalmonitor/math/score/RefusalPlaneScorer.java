@@ -31,7 +31,7 @@ public final class RefusalPlaneScorer {
         sectors = params.sectors() == null ? new Sector[0] : params.sectors().toArray(new Sector[0]);
     }
 
-    public int dim() {
+    public int d() {
         return b1.length;
     }
 

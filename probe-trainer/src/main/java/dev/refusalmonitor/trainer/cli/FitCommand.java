@@ -188,7 +188,7 @@ public final class FitCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         FitReport r = result.report();
         o.printf("model %s v%d: d=%d, %d harmful / %d harmless, scoring layer %d, CAST layer %d%n",
-                set.modelId(), set.version(), set.dim(), set.harmfulCount(), set.harmlessCount(), r.scoringLayer(), r.castLayer());
+                set.modelId(), set.version(), set.d(), set.harmfulCount(), set.harmlessCount(), r.scoringLayer(), r.castLayer());
         for (LayerReport l : r.layers())
             o.printf("  layer %d: CV probe AUC %.4f ± %.4f, TPR at %s FPR %.3f ± %.3f, log-loss %.4f; held-out AUC probe %.4f,"
                             + " DIM %.4f, Fisher %.4f, Mahalanobis %.4f, selectivity %.3f%n",

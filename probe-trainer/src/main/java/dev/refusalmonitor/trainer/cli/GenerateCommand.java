@@ -34,8 +34,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--harmless", defaultValue = "1200", paramLabel = "N", description = "Harmless rows (default: ${DEFAULT-VALUE}).")
     int nHarmless;
 
-    @Option(names = "--dim", defaultValue = "256", paramLabel = "D", description = "Hidden size d (default: ${DEFAULT-VALUE}).")
-    int dim;
+    @Option(names = "--d", defaultValue = "256", paramLabel = "D", description = "Hidden size d (default: ${DEFAULT-VALUE}).")
+    int d;
 
     @Option(names = "--layers", defaultValue = "4", paramLabel = "L", description = "Number of layers (default: ${DEFAULT-VALUE}).")
     int layers;
@@ -50,14 +50,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (nHarmful < 1 || nHarmless < 1) throw CliException.usage("--harmful and --harmless must be >= 1");
-        PlantedTruthSpec spec = PlantedTruthSpec.of(nHarmful, nHarmless, dim, layers, seed).withSeparation(separation);
+        PlantedTruthSpec spec = PlantedTruthSpec.of(nHarmful, nHarmless, d, layers, seed).withSeparation(separation);
         SyntheticActivations.Sample s = SyntheticActivations.generate(spec);
         Files.createDirectories(out);
-        NpyWriter.write(out.resolve("harmful.npy"), stack(s.harmful(), nHarmful, dim));
-        NpyWriter.write(out.resolve("harmless.npy"), stack(s.harmless(), nHarmless, dim));
-        float[] planted = new float[layers * dim];
-        for (int l = 0; l < layers; l++) System.arraycopy(s.plantedDirections()[l], 0, planted, l * dim, dim);
-        NpyWriter.write(out.resolve("planted.npy"), new NpyArray(new int[]{layers, dim}, planted, NpyDType.F32));
+        NpyWriter.write(out.resolve("harmful.npy"), stack(s.harmful(), nHarmful, d));
+        NpyWriter.write(out.resolve("harmless.npy"), stack(s.harmless(), nHarmless, d));
+        float[] planted = new float[layers * d];
+        for (int l = 0; l < layers; l++) System.arraycopy(s.plantedDirections()[l], 0, planted, l * d, d);
+        NpyWriter.write(out.resolve("planted.npy"), new NpyArray(new int[]{layers, d}, planted, NpyDType.F32));
         return ExitCodes.OK;
     }
 

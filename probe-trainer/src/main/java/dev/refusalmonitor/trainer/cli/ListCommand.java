@@ -41,7 +41,7 @@ public final class ListCommand implements Callable<Integer> {
         for (PublishedSet p : sets) {
             DirectionSetModel s = p.set();
             o.printf("%-24s %8d  %-24s %6d  %-12s %8d %12d  %s%n", s.modelId(), s.version(),
-                    Instant.ofEpochMilli(s.createdAtUnixMs()), s.dim(), layers(s), s.scoringLayer(), p.sizeBytes(),
+                    Instant.ofEpochMilli(s.createdAtUnixMs()), s.d(), layers(s), s.scoringLayer(), p.sizeBytes(),
                     p.sha256().substring(0, Math.min(12, p.sha256().length())));
         }
         if (sets.isEmpty()) o.println("(no direction sets on " + (historyModel == null ? kafka.directionsTopic : kafka.historyTopic) + ")");

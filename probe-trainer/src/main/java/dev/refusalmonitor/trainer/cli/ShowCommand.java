@@ -51,7 +51,7 @@ public final class ShowCommand implements Callable<Integer> {
         o.printf("version:        %d%n", s.version());
         o.printf("created-at:     %s%n", Instant.ofEpochMilli(s.createdAtUnixMs()));
         o.printf("signed by:      %s%n", p.keyId().isEmpty() ? "unsigned" : "key " + p.keyId());
-        o.printf("d:              %d%n", s.dim());
+        o.printf("d:              %d%n", s.d());
         o.printf("layers:         %s%n", ListCommand.layers(s));
         o.printf("scoring layer:  %d%n", s.scoringLayer());
         o.printf("CAST layer:     %d%n", s.castLayer());

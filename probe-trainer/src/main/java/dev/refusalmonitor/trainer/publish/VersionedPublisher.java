@@ -177,7 +177,7 @@ public final class VersionedPublisher implements AutoCloseable {
         if (sealed.length > maxSetBytes) {
             boolean exact = false;
             for (LayerDirections l : set.layers()) exact |= l.mahalanobis() != null && l.mahalanobis().hasExact();
-            throw new SetTooLargeException(modelId, set.dim(), set.layers().size(), exact, sealed.length, maxSetBytes);
+            throw new SetTooLargeException(modelId, set.d(), set.layers().size(), exact, sealed.length, maxSetBytes);
         }
         if (historyTopic != null) producer.send(historyTopic, DirectionHistory.key(modelId, version), sealed);
         producer.publishSealed(modelId, sealed);

@@ -69,7 +69,7 @@ public final class QualityGate {
 
     /** Null when {@code set} can score the rows, else why not. */
     static String comparable(DirectionSetModel set, LabelledLayers rows) {
-        if (set.dim() != rows.d()) return "version " + set.version() + " has d = " + set.dim() + ", the samples d = " + rows.d();
+        if (set.d() != rows.d()) return "version " + set.version() + " has d = " + set.d() + ", the samples d = " + rows.d();
         DirectionSetScorer scorer = new DirectionSetScorer(set);
         for (int l : scorer.requiredLayers())
             if (Arrays.binarySearch(rows.layers(), l) < 0)

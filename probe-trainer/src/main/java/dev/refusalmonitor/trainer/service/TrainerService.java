@@ -268,7 +268,7 @@ public final class TrainerService implements AutoCloseable {
                 TrainerReport rep = base.published(v);
                 DirectionSetModel s = fit.set();
                 DirectionSetModel out = new DirectionSetModel(model, s.modelRevision(), v, System.currentTimeMillis(),
-                        s.dim(), s.scoringLayer(), s.castLayer(), s.layers(), s.refusalPlane(), s.ensembleLayers(),
+                        s.d(), s.scoringLayer(), s.castLayer(), s.layers(), s.refusalPlane(), s.ensembleLayers(),
                         s.harmfulCount(), s.harmlessCount(), rep.toJson(), s.multiLayerProbe(), s.targetFpr());
                 publishedReport[0] = rep;
                 publishedSet[0] = out;

@@ -59,7 +59,7 @@ final class CliHarness {
 
     /** {@code probe-trainer generate}: planted-truth harmful.npy / harmless.npy ([n, L, d] f32) in {@code dir}. */
     static void generate(Path dir, int nHarmful, int nHarmless, int d, int layers, long seed) {
-        ok(probeTrainer("generate", "--out", dir, "--harmful", nHarmful, "--harmless", nHarmless, "--dim", d,
+        ok(probeTrainer("generate", "--out", dir, "--harmful", nHarmful, "--harmless", nHarmless, "--d", d,
                 "--layers", layers, "--seed", seed));
     }
 

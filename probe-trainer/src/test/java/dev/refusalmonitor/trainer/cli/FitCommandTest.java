@@ -84,7 +84,7 @@ class FitCommandTest {
     void writesDirectionsAndAFullReport() throws Exception {
         DirectionSetModel set = set(reference);
         JsonNode report = report(reference);
-        assertEquals(D, set.dim());
+        assertEquals(D, set.d());
         assertEquals(N_HARMFUL, set.harmfulCount());
         assertEquals(N_HARMLESS, set.harmlessCount());
         assertEquals(List.of(0, 1, 2), set.layers().stream().map(LayerDirections::layer).toList());
@@ -208,7 +208,7 @@ class FitCommandTest {
         ok(probeTrainer("fit", "--harmful", dir.resolve("harmful_f16.npy"), "--harmless", dir.resolve("harmless_f16.npy"),
                 "--out", out, "--quiet"));
         DirectionSetModel m = set(out);
-        assertEquals(D, m.dim());
+        assertEquals(D, m.d());
         JsonNode report = report(out);
         assertTrue(report.get("layers").get(report.get("scoringLayer").asInt()).get("probeAuc").asDouble() > 0.95);
         // Half precision moves the direction only slightly.

@@ -33,7 +33,7 @@ class ProbeTrainerHelpTest {
     @Test
     void generateHelpListsItsFlags() {
         assertLists(ok(probeTrainer("generate", "--help")).out(), "Usage: probe-trainer generate", "--out", "--harmful",
-                "--harmless", "--dim", "--layers", "--separation", "--seed");
+                "--harmless", "--d", "--layers", "--separation", "--seed");
     }
 
     @Test

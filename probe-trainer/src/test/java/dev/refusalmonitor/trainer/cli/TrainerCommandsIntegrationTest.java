@@ -53,7 +53,7 @@ class TrainerCommandsIntegrationTest {
     @Test
     void shouldPublishListShowAndRollBackOfflineSets() throws Exception {
         Path data = tmp.resolve("data");
-        ok(probeTrainer("generate", "--out", data, "--harmful", 60, "--harmless", 60, "--dim", 16, "--layers", 2));
+        ok(probeTrainer("generate", "--out", data, "--harmful", 60, "--harmless", 60, "--d", 16, "--layers", 2));
         ok(probeTrainer("fit", "--harmful", data.resolve("harmful.npy"), "--harmless", data.resolve("harmless.npy"),
                 "--model-id", "gemma", "--out", tmp.resolve("fit"), "--quiet"));
         Path pb = tmp.resolve("fit").resolve("directions.pb");
@@ -84,7 +84,7 @@ class TrainerCommandsIntegrationTest {
     @Test
     void shouldSignSetsAndPublishTheFileFitWroteByteForByte() throws Exception {
         Path data = tmp.resolve("data");
-        ok(probeTrainer("generate", "--out", data, "--harmful", 60, "--harmless", 60, "--dim", 16, "--layers", 2));
+        ok(probeTrainer("generate", "--out", data, "--harmful", 60, "--harmless", 60, "--d", 16, "--layers", 2));
         Path keys = tmp.resolve("keys");
         CliHarness.Run keygen = ok(probeTrainer("keygen", "--out", keys));
         String keyId = SigningKeys.keyId(SigningKeys.readPublic(keys.resolve(SigningKeys.PUBLIC_KEY_FILE)));

@@ -211,7 +211,7 @@ class TrainerServiceIntegrationTest {
         assertEquals("llama", onTopic.get(0).key());
         DirectionSetModel set = DirectionSetCodec.open(onTopic.get(0).value());
         assertEquals(1, set.version());
-        assertEquals(D, set.dim());
+        assertEquals(D, set.d());
         assertEquals(N, set.harmfulCount());
         assertTrue(set.reportJson().contains("\"gate\"") && set.reportJson().contains("\"passed\" : true"), set.reportJson());
         double auc = probeAuc(set, 42);
