@@ -155,13 +155,18 @@ def cmd_serve(args):
                 f.write("%d per class\n" % args.train_per_class)
             print("vllm-standin: training set written to %s (%d per class)" % (args.train_out, args.train_per_class),
                   flush=True)
+    if args.rate <= 0:
+        # Idle: keeps the shared volume's folders (and ownership) in place next to a real vLLM server.
+        print("vllm-standin: rate 0, writing no live files", flush=True)
+        while True:
+            time.sleep(3600)
     rnd = random.Random(args.seed + 2 + int(time.time()))
     share = read_share(args.control_file, args.harmful_share)
     print("vllm-standin: started; writing %s files of d = %d, %d layers, %.1f per second into %s, harmful share %.2f"
           % (args.dtype, args.hidden_size, args.layers, args.rate, args.out, share), flush=True)
     n = 0
     next_check = 0.0
-    interval = 1.0 / args.rate if args.rate > 0 else 1.0
+    interval = 1.0 / args.rate
     next_write = time.monotonic()
     written = {label: 0 for label in LABELS}
     while args.count <= 0 or n < args.count:
@@ -234,7 +239,7 @@ def main(argv=None):
     s = sub.add_parser("serve", parents=[common], help="training set, then live files")
     s.add_argument("--train-out", default=env("TRAIN_OUT", ""), help="write the labelled training set here first")
     s.add_argument("--train-per-class", type=int, default=int(env("TRAIN_PER_CLASS", "300")))
-    s.add_argument("--rate", type=float, default=float(env("RATE", "20")), help="live files per second")
+    s.add_argument("--rate", type=float, default=float(env("RATE", "20")), help="live files per second (0: none)")
     s.add_argument("--harmful-share", type=float, default=float(env("HARMFUL_SHARE", "0.1")),
                    help="share of harmful requests while the control file is absent")
     s.add_argument("--count", type=int, default=int(env("COUNT", "0")), help="stop after this many (0 = never)")

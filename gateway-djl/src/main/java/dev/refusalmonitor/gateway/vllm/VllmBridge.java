@@ -159,6 +159,8 @@ public final class VllmBridge {
 
     /** Polls until {@code keepRunning} turns false, sleeping {@code interval} between polls. */
     public void run(BooleanSupplier keepRunning, Duration interval) throws GatewayException, IOException {
+        LOG.info("vllm-bridge started: watching {} every {} ms, publishing model '{}' to topic '{}'", options.watchDir(),
+                interval.toMillis(), options.modelId(), options.topic());
         while (keepRunning.getAsBoolean()) {
             PollResult r = pollOnce();
             if (r.published() > 0 || r.failed() > 0)
