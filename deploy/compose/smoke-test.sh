@@ -108,7 +108,7 @@ fi
 # ---- up
 "${compose[@]}" down -v >/dev/null 2>&1 || true
 "$engine" network rm "$net" >/dev/null 2>&1 || true
-log "up ($engine, project $project)"
+log "up ($engine, project $project); load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
 t_up=$(now)
 "${compose[@]}" up -d >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 1; }
 log "containers created in $(elapsed "$t_up" "$(now)") s"
@@ -217,4 +217,4 @@ import json, sys
 print(" ".join(sorted({a["labels"]["alertname"] for a in json.load(sys.stdin)} - {"RefusalRateDrift"})))')"
 [ -z "$others" ] || log "other alerts active: $others"
 
-log "PASSED: scores $(scores) lines; start-up to first score $(elapsed "$t_up" "$t_first") s; latency $latency"
+log "PASSED: scores $(scores) lines; start-up to first score $(elapsed "$t_up" "$t_first") s; latency $latency; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"

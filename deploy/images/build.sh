@@ -64,8 +64,12 @@ if [ -z "$engine" ]; then
   fi
 fi
 net=()
-# Podman's default build network cannot always reach the package mirrors here; the host's can.
-[ "$engine" = podman ] && net=(--network host)
+# Podman's default build network cannot always reach the package mirrors here; the host's can. That includes the
+# docker CLI talking to podman's Docker API (DOCKER_HOST=unix:///run/podman/podman.sock).
+if [ "$engine" = podman ] \
+   || { [ "$engine" = docker ] && docker version --format '{{range .Server.Components}}{{.Name}} {{end}}' 2>/dev/null | grep -q Podman; }; then
+  net=(--network host)
+fi
 
 version="$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' pom.xml | head -n 1)"
 [ -n "$version" ] || { echo "build.sh: cannot read the project version from pom.xml" >&2; exit 1; }
