@@ -77,7 +77,8 @@ public final class VllmBridgeCommand implements Callable<Integer> {
     String pooling;
 
     @Option(names = "--settle-ms", defaultValue = "2000", paramLabel = "MS",
-            description = "A file is read once its size and time stamp were unchanged this long (default: ${DEFAULT-VALUE}).")
+            description = "A file is read once its size and time stamp were unchanged this long; a file last modified "
+                    + "longer ago than this is read at once (default: ${DEFAULT-VALUE}).")
     long settleMs;
 
     @Option(names = "--poll-ms", defaultValue = "500", paramLabel = "MS", description = "Pause between scans (default: ${DEFAULT-VALUE}).")
@@ -91,7 +92,8 @@ public final class VllmBridgeCommand implements Callable<Integer> {
             description = "Pause between attempts (default: ${DEFAULT-VALUE}).")
     long retryBackoffMs;
 
-    @Option(names = "--once", description = "Publish the files that are complete now, then exit (instead of watching).")
+    @Option(names = "--once", description = "Publish the files that are complete now (last modified more than --settle-ms "
+            + "ago, no newer lock file), then exit (instead of watching); files still being written stay for the next run.")
     boolean once;
 
     /** --bootstrap-servers, --config, --set: producer settings (security, compression, ...) by the settings convention. */

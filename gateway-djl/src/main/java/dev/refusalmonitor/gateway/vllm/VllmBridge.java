@@ -37,7 +37,9 @@ import java.util.function.BooleanSupplier;
  * file name without {@code .safetensors}.
  *
  * <p>A file is taken only when it is complete: its name ends in {@code .safetensors} (not {@code .tmp.safetensors}),
- * its size and modification time have not changed for the settle time, and no companion lock file
+ * its size and modification time have not changed for the settle time (a file first seen with a modification time
+ * older than the settle time counts as settled at once, so one {@link #pollOnce} takes every file written earlier),
+ * and no companion lock file
  * ({@code NAME.safetensors.lock} or {@code NAME.lock}) is newer than it. vLLM's connector creates the lock file (with
  * O_TRUNC) and holds an exclusive {@code flock} on it while a background thread writes the data file, and never
  * removes it; a JVM cannot see a {@code flock}, so a lock file newer than the data means a write has started and
@@ -158,6 +160,8 @@ public final class VllmBridge {
 
     /** Polls until {@code keepRunning} turns false, sleeping {@code interval} between polls. */
     public void run(BooleanSupplier keepRunning, Duration interval) throws GatewayException, IOException {
+        LOG.info("vllm-bridge started: watching {} every {} ms, publishing model '{}' to topic '{}'", options.watchDir(),
+                interval.toMillis(), options.modelId(), options.topic());
         while (keepRunning.getAsBoolean()) {
             PollResult r = pollOnce();
             if (r.published() > 0 || r.failed() > 0)
@@ -185,6 +189,7 @@ public final class VllmBridge {
         candidates.sort(Comparator.comparing(p -> p.getFileName().toString()));
         seen.keySet().retainAll(candidates);
         long now = System.nanoTime();
+        long wallNowMs = System.currentTimeMillis();
         int waiting = 0;
         for (Path p : candidates) {
             BasicFileAttributes a;
@@ -198,11 +203,17 @@ public final class VllmBridge {
                 waiting++;
                 continue;
             }
-            Seen s = new Seen(a.size(), a.lastModifiedTime().toMillis(), now);
+            long modifiedMs = a.lastModifiedTime().toMillis();
             Seen prev = seen.get(p);
-            if (prev == null || prev.size() != s.size() || prev.modifiedMs() != s.modifiedMs()) {
-                seen.put(p, s);
-                prev = s;
+            if (prev == null) {
+                // First sight: the file has been unchanged since its modification time, so a file written before the
+                // bridge started (or before a --once run) counts as settled for as long as its age.
+                long ageMs = Math.min(Math.max(0, wallNowMs - modifiedMs), Long.MAX_VALUE / 1_000_000L);
+                prev = new Seen(a.size(), modifiedMs, now - ageMs * 1_000_000L);
+                seen.put(p, prev);
+            } else if (prev.size() != a.size() || prev.modifiedMs() != modifiedMs) {
+                prev = new Seen(a.size(), modifiedMs, now);
+                seen.put(p, prev);
             }
             if (now - prev.sinceNanos() >= options.settle().toNanos()) {
                 ready.add(p);

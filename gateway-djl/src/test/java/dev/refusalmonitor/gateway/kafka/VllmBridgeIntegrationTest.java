@@ -205,6 +205,53 @@ class VllmBridgeIntegrationTest {
     }
 
     @Test
+    void shouldTakeAFileOlderThanTheSettleTimeAtOnceAndLeaveAFreshOneForLater(@TempDir Path watch) throws Exception {
+        String topic = "vllm-settle";
+        KafkaTestSupport.createTopics(kafka.bootstrapServers(), topic);
+        Path old = watch.resolve("old.safetensors");
+        writeVllmFile(old, SafetensorsDType.F32, 12);
+        Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() - 10_000));
+        writeVllmFile(watch.resolve("fresh.safetensors"), SafetensorsDType.F32, 13);
+        VllmBridge.Options o = new VllmBridge.Options(watch, watch.resolve("done"), watch.resolve("failed"), topic, "m",
+                null, null, null, new LoadOptions(Pooling.LAST_TOKEN, AXIS, null), Duration.ofSeconds(5), 1, Duration.ZERO);
+        Properties config = HiddenStatePublisher.producerConfig(kafka.bootstrapServers(), null);
+        VllmBridge b = new VllmBridge(o, () -> new HiddenStatePublisher(config));
+        // The first poll takes the old file (unchanged for 10 s > 5 s); the fresh one has to settle first.
+        assertEquals(new VllmBridge.PollResult(1, 0, 1), b.pollOnce());
+        assertTrue(Files.exists(watch.resolve("done/old.safetensors")));
+        assertTrue(Files.exists(watch.resolve("fresh.safetensors")));
+        assertEquals(java.util.Set.of("old"), KafkaTestSupport.decodeAll(
+                KafkaTestSupport.readAll(kafka.bootstrapServers(), topic, 1, Duration.ofSeconds(30))).keySet());
+    }
+
+    @Test
+    void theCommandLineOncePublishesFilesWrittenBeforeItWithTheDefaultSettleTime(@TempDir Path watch) throws Exception {
+        String topic = "vllm-cli-once";
+        KafkaTestSupport.createTopics(kafka.bootstrapServers(), topic);
+        for (String name : new String[]{"done-1", "done-2"}) {
+            Path f = watch.resolve(name + ".safetensors");
+            writeVllmFile(f, SafetensorsDType.BF16, name.hashCode());
+            Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        }
+        // Still being written: vLLM holds its lock, re-created after the data file's last write.
+        Path busy = watch.resolve("busy.safetensors");
+        writeVllmFile(busy, SafetensorsDType.BF16, 14);
+        Files.setLastModifiedTime(busy, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.createFile(watch.resolve("busy.safetensors.lock"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = GatewayCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(
+                "vllm-bridge", "--watch-dir", watch.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
+                "--topic", topic, "--model-id", "m", "--axis-layers", "2,8,16", "--once");
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().contains("published 2 file(s)"), out.toString());
+        assertTrue(out.toString().contains("1 not yet complete"), out.toString());
+        assertTrue(Files.exists(busy));
+        assertEquals(java.util.Set.of("done-1", "done-2"), KafkaTestSupport.decodeAll(
+                KafkaTestSupport.readAll(kafka.bootstrapServers(), topic, 2, Duration.ofSeconds(30))).keySet());
+    }
+
+    @Test
     void shouldKeepTheFilesAndFailClearlyWhenTheBrokerIsDown(@TempDir Path watch) throws Exception {
         writeVllmFile(watch.resolve("x.safetensors"), SafetensorsDType.F32, 9);
         int port;

@@ -148,7 +148,7 @@ public final class MonitorApp implements AutoCloseable {
                     + ": " + e.getMessage(), e);
         }
         streams.start();
-        LOG.info("monitor started; metrics at {}metrics", http.baseUri());
+        LOG.info("monitor started, listening on {} (/metrics, /healthz, /readyz)", http.baseUri());
         return new MonitorApp(config, metrics, registry, streams, health, http, stopped, drift, failure);
     }
 
