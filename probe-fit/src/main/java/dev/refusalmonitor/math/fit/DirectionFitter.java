@@ -126,8 +126,11 @@ public final class DirectionFitter {
     /** Default number of best-ranked layers a multi-layer probe combines. */
     public static final int DEFAULT_MULTI_LAYER_COUNT = 3;
 
-    /** The published set and its report. */
-    public record Result(DirectionSetModel set, FitReport report) {
+    /**
+     * The published set, its report, and the rows the report's held-out figures come from (the holdout files when
+     * given, else the split of the data), so a quality gate scores exactly those.
+     */
+    public record Result(DirectionSetModel set, FitReport report, LabelledLayers heldOut) {
     }
 
     private DirectionFitter() {
@@ -385,7 +388,7 @@ public final class DirectionFitter {
                 o.targetFpr(), o.fprConfidence(), folds, layerRanking, List.copyOf(candidates), headlineCandidate,
                 FitReport.Decision.of("flagged", headlinePoint), FitReport.Decision.of("cast_fired", castCal[castBest].choice()),
                 check);
-        return new Result(set, report);
+        return new Result(set, report, test);
     }
 
     /** CAST's out-of-fold similarities and rule at one layer. */

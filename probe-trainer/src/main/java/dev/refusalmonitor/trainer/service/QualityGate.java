@@ -30,7 +30,7 @@ public final class QualityGate {
     }
 
     /**
-     * @param heldOut the rows the fit held out (see {@link #heldOutRows}); scored with {@code inForce}
+     * @param heldOut the rows the fit held out ({@link dev.refusalmonitor.math.fit.DirectionFitter.Result#heldOut}); scored with {@code inForce}
      * @param inForce the version in force, or null
      */
     public GateResult evaluate(FitReport report, LabelledLayers heldOut, DirectionSetModel inForce) {
@@ -100,16 +100,4 @@ public final class QualityGate {
         return RocAuc.auc(p, y);
     }
 
-    /**
-     * The rows {@link dev.refusalmonitor.math.fit.DirectionFitter#fit} holds out when it splits {@code data} itself
-     * with {@code fraction} and {@code seed}: {@link DirectionFitter#split}, the split the fit itself uses.
-     */
-    public static LabelledLayers heldOutRows(LabelledLayers data, double fraction, long seed) {
-        return DirectionFitter.split(data, fraction, seed).holdout();
-    }
-
-    /** The training rows of the same split (complement of {@link #heldOutRows}). */
-    public static LabelledLayers trainingRows(LabelledLayers data, double fraction, long seed) {
-        return DirectionFitter.split(data, fraction, seed).train();
-    }
 }

@@ -250,7 +250,7 @@ public final class TrainerService implements AutoCloseable {
                 .withDetection(settings.targetFpr(), 0, DirectionFitter.DEFAULT_CV_FOLDS, DirectionFitter.MultiLayer.AUTO,
                         DirectionFitter.DEFAULT_MULTI_LAYER_COUNT);
         DirectionFitter.Result fit = DirectionFitter.fit(data, null, options);
-        LabelledLayers heldOut = QualityGate.heldOutRows(data, settings.holdoutFraction(), settings.seed());
+        LabelledLayers heldOut = fit.heldOut();
         DirectionSetModel current = inForce.get(model);
         GateResult verdict = gate.evaluate(fit.report(), heldOut, current);
         TrainerReport base = new TrainerReport(model, 0, false, "", System.currentTimeMillis(), stats, verdict, fit.report());
@@ -266,10 +266,7 @@ public final class TrainerService implements AutoCloseable {
         try {
             p = publisher.publish(model, v -> {
                 TrainerReport rep = base.published(v);
-                DirectionSetModel s = fit.set();
-                DirectionSetModel out = new DirectionSetModel(model, s.modelRevision(), v, System.currentTimeMillis(),
-                        s.d(), s.scoringLayer(), s.castLayer(), s.layers(), s.refusalPlane(), s.ensembleLayers(),
-                        s.harmfulCount(), s.harmlessCount(), rep.toJson(), s.multiLayerProbe(), s.targetFpr());
+                DirectionSetModel out = fit.set().withVersion(v, System.currentTimeMillis()).withReportJson(rep.toJson());
                 publishedReport[0] = rep;
                 publishedSet[0] = out;
                 return out;

@@ -49,13 +49,15 @@ class QualityGateTest {
     }
 
     @Test
-    void shouldReproduceTheFittersOwnHoldOutSplit() {
+    void shouldReturnTheRowsTheFitHeldOut() {
         LabelledLayers data = planted(80, 16, 11, 2.5);
         DirectionFitter.Options o = options("m");
         DirectionFitter.Result implicit = DirectionFitter.fit(data, null, o);
-        LabelledLayers train = QualityGate.trainingRows(data, o.holdoutFraction(), o.seed());
-        LabelledLayers held = QualityGate.heldOutRows(data, o.holdoutFraction(), o.seed());
-        DirectionFitter.Result explicit = DirectionFitter.fit(train, held, o);
+        DirectionFitter.Split split = DirectionFitter.split(data, o.holdoutFraction(), o.seed());
+        LabelledLayers held = implicit.heldOut();
+        assertEquals(split.holdout().nHarmful(), held.nHarmful());
+        assertEquals(split.holdout().nHarmless(), held.nHarmless());
+        DirectionFitter.Result explicit = DirectionFitter.fit(split.train(), held, o);
         List<LayerReport> a = implicit.report().layers(), b = explicit.report().layers();
         for (int i = 0; i < a.size(); i++) {
             assertEquals(a.get(i).holdoutHarmful(), held.nHarmful());
@@ -69,7 +71,7 @@ class QualityGateTest {
     void shouldPassAGoodFitAndFailItOnAnUnreachableAucFloor() {
         LabelledLayers data = planted(80, 16, 12, 3.0);
         DirectionFitter.Result r = DirectionFitter.fit(data, null, options("m"));
-        LabelledLayers held = QualityGate.heldOutRows(data, 0.25, 7);
+        LabelledLayers held = r.heldOut();
         GateResult ok = new QualityGate(0.7, 0.05, 0.02).evaluate(r.report(), held, null);
         assertTrue(ok.passed(), ok::summary);
         assertEquals("no-version-in-force", ok.comparison());
@@ -90,7 +92,7 @@ class QualityGateTest {
         // A candidate fitted on labels that carry no signal has a held-out AUC near 0.5; the rows the version in
         // force is scored on are truthfully labelled ones (in the service they are the candidate's own held-out rows).
         DirectionFitter.Result candidate = DirectionFitter.fit(shuffled(good, 5), null, options("m"));
-        LabelledLayers held = QualityGate.heldOutRows(fresh, 0.25, 7);
+        LabelledLayers held = DirectionFitter.split(fresh, 0.25, 7).holdout();
         // Floors off: only the comparison can fail it.
         GateResult g = new QualityGate(0, -1, 0.02).evaluate(candidate.report(), held, inForce.result.set());
         assertEquals("compared", g.comparison());
