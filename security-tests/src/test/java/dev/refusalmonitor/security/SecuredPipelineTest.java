@@ -128,6 +128,7 @@ class SecuredPipelineTest {
             // 2. The monitor: the Kubernetes base's monitor.properties and the pod's environment.
             Map<String, String> monitorEnv = new LinkedHashMap<>(kafka.kafkaEnvironment(MONITOR));
             Map<String, String> monitorOverrides = Map.of(
+                    "state.dir", tmp.resolve("streams").toString(),
                     MonitorConfig.HTTP_PORT, "0",
                     MonitorConfig.NUM_STREAM_THREADS, "1",
                     MonitorConfig.DIRECTIONS_TRUSTED_KEYS, keys.resolve(SigningKeys.PUBLIC_KEY_FILE).toString(),

@@ -80,6 +80,8 @@ class PrometheusDriftEndToEndIntegrationTest {
             Map<String, String> s = new HashMap<>();
             s.put("bootstrap.servers", cluster.bootstrapServers());
             s.put("application.id", "drift-e2e");
+            // Its own state directory: another build on the machine may run this test at the same time.
+            s.put("state.dir", tmp.resolve("streams").toString());
             s.put("commit.interval.ms", "200");
             s.put(MonitorConfig.HTTP_PORT, "0");
             s.put(MonitorConfig.topicKey(TopicId.HIDDEN_STATES, "partitions"), "1");
