@@ -106,6 +106,7 @@ public final class MonitorApp implements AutoCloseable {
         java.util.Properties props = config.streamsProperties();
         props.put(MonitorErrorHandlers.HOOKS_CONFIG, new MonitorErrorHandlers.Hooks(scoring,
                 topics.hiddenStatesDlq().name(), config.dlqMaxOriginalBytes(), Clock.systemUTC()));
+        dropGlobalStoreCopy(props, config.applicationId());
         KafkaStreams streams = new KafkaStreams(topology, props);
         StreamsHealth health = new StreamsHealth(streams::state, registry::size);
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
@@ -150,6 +151,25 @@ public final class MonitorApp implements AutoCloseable {
         streams.start();
         LOG.info("monitor started, listening on {} (/metrics, /healthz, /readyz)", http.baseUri());
         return new MonitorApp(config, metrics, registry, streams, health, http, stopped, drift, failure);
+    }
+
+    /**
+     * Deletes the local copy of the global directions store ({@code <state.dir>/<application.id>/global}) so that it
+     * is rebuilt from the directions topic through the loader at every start, as with an in-memory store. The store is
+     * persistent only so that Kafka Streams keeps the process id in {@code state.dir} (fast recovery, see
+     * {@link ScoringTopology}); a checkpoint kept across starts would make the global thread fail when the directions
+     * topic was recreated or the cluster replaced (its offsets out of range), and it would skip the loader for the
+     * records before it.
+     */
+    static void dropGlobalStoreCopy(java.util.Properties props, String applicationId) {
+        String stateDir = new org.apache.kafka.streams.StreamsConfig(props).getString(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG);
+        java.nio.file.Path global = java.nio.file.Path.of(stateDir, applicationId, "global");
+        if (!java.nio.file.Files.exists(global)) return;
+        try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(global)) {
+            for (java.nio.file.Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(f);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot delete the local copy of the directions store at " + global + ": " + e, e);
+        }
     }
 
     /** At most {@code max} thread replacements within a sliding {@code window}. Thread-safe. */

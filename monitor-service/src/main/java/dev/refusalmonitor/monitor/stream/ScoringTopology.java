@@ -42,10 +42,10 @@ public final class ScoringTopology {
 
     public static Topology build(Topics topics, Parts parts) {
         Topology t = new Topology();
-        // Persistent (RocksDB under state.dir), for two reasons: a restart reloads the accepted sets from disk instead
-        // of re-reading the whole directions topic, and a topology with a persistent store makes Kafka Streams keep its
+        // Persistent (RocksDB under state.dir) because a topology with a persistent store makes Kafka Streams keep its
         // process id in state.dir, so a restarted instance reuses its transactional ids and fences the killed
         // instance's open transaction at once instead of waiting for it to time out (BENCHMARKS.md, "Crash recovery").
+        // MonitorApp deletes the store's local copy at every start, so it is rebuilt from the topic through the loader.
         t.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.DIRECTIONS_STORE),
                         Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),

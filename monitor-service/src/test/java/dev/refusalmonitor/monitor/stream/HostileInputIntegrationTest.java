@@ -34,6 +34,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -257,6 +259,49 @@ class HostileInputIntegrationTest extends BrokerTestBase {
             assertEquals(extremes.length, PrometheusText.value(metrics, MetricNames.PROM_DLQ, Map.of(MetricNames.TAG_REASON, "out_of_range")));
             assertEquals(0.0, PrometheusText.value(metrics, MetricNames.PROM_DLQ, Map.of(MetricNames.TAG_REASON, "scoring_failed")),
                     "extreme input never pages as a scoring failure");
+        }
+    }
+
+    @Test
+    void shouldKeepItsProcessIdAndStartAfterTheDirectionsTopicWasRecreated() throws Exception {
+        // The directions store is persistent so that Streams keeps its process id (fast recovery); its local copy must
+        // not outlive a start, or a recreated directions topic (offsets out of range) would stop the global thread.
+        MonitorConfig config = config("restart", Map.of());
+        Path processFile = Path.of(config.streamsProperties().getProperty("state.dir"), config.applicationId(),
+                "kafka-streams-process-metadata");
+        String processId;
+        try (MonitorApp app = MonitorApp.start(config, ScoreListener.NONE)) {
+            publish(config, ScoringFixtures.directions(MODEL, 1, 11));
+            publish(config, ScoringFixtures.directions(MODEL, 2, 11));
+            awaitVersion(app, 2);
+            KafkaTestSupport.waitForRunning(app.streams(), WAIT);
+            assertTrue(Files.exists(processFile), "process id kept in state.dir");
+            processId = Files.readString(processFile);
+        }
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            admin.deleteTopics(List.of(topic(config, TopicId.DIRECTIONS))).all().get(30, TimeUnit.SECONDS);
+            KafkaTestSupport.waitUntil("directions topic deleted", WAIT, () -> {
+                try {
+                    return !admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic(config, TopicId.DIRECTIONS));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+        try (MonitorApp app = MonitorApp.start(config, ScoreListener.NONE)) {
+            publish(config, ScoringFixtures.directions(MODEL, 1, 11));
+            awaitVersion(app, 1);
+            KafkaTestSupport.waitForRunning(app.streams(), WAIT);
+            assertEquals(processId, Files.readString(processFile), "the same process id after a restart");
+            float[][][] rows = ScoringFixtures.requests(3, 305);
+            List<Map.Entry<String, byte[]>> records = new ArrayList<>();
+            for (int i = 0; i < 3; i++) records.add(Map.entry("r-" + i, ScoringFixtures.hiddenState("r-" + i, MODEL, rows[i])));
+            StreamTestSupport.produce(kafka.bootstrapServers(), topic(config, TopicId.HIDDEN_STATES), records);
+            StreamTestSupport.awaitCommitted(kafka.bootstrapServers(), config.applicationId(), topic(config, TopicId.HIDDEN_STATES), 3, WAIT);
+            assertEquals(3, StreamTestSupport.readAll(kafka.bootstrapServers(), topic(config, TopicId.SAFETY_SCORES), true, WAIT).size());
+            assertEquals(KafkaStreams.State.RUNNING, app.streams().state());
         }
     }
 
