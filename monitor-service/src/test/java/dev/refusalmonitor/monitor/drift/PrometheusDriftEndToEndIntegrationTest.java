@@ -143,7 +143,7 @@ class PrometheusDriftEndToEndIntegrationTest {
                     // A routine refit: v2 of the same model. Its first record closes every slice's open window
                     // without comparison and starts a fresh reference, so the alarm clears and stays clear.
                     publisher.publish(DirectionFitter.fit(traffic.trainingSet(2), null, DirectionFitter.Options.defaults(MODEL))
-                            .set().withVersion(2, System.currentTimeMillis()));
+                            .set().withVersion(2, System.currentTimeMillis()), TestKeys.signer());
                     await("the monitor loads v2", Duration.ofSeconds(60), () -> app.registry().get(MODEL).version() == 2);
                     send(producer, hs, traffic, rnd, 700, 100, 0.40);
                     prom.awaitValue("refusal_monitor_drift_rebaselines_total{model=\"" + MODEL + "\",tenant=\"_all\"}", v -> v >= 1);
