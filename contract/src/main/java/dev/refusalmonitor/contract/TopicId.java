@@ -19,8 +19,13 @@ public enum TopicId {
     DIRECTIONS_HISTORY("directions-history", TopicNames.DIRECTIONS_HISTORY, 1),
     /** Labelled hidden states for the trainer. */
     TRAINING_SAMPLES("training-samples", TopicNames.TRAINING_SAMPLES, 3),
-    /** Windowed drift aggregates. */
-    DRIFT("drift", TopicNames.DRIFT, 1);
+    /** One drift report per slice and closed window. */
+    DRIFT("drift", TopicNames.DRIFT, 1),
+    /**
+     * Partial drift aggregates from every monitor instance, keyed by slice, so that each slice's windows are combined
+     * by the one instance that owns its partition (internal to the monitor application).
+     */
+    DRIFT_PARTIALS("drift-partials", TopicNames.DRIFT_PARTIALS, 6);
 
     private final String key;
     private final String defaultName;

@@ -17,4 +17,9 @@ public final class TopicNames {
     public static final String DIRECTIONS_HISTORY = "directions.history";
     public static final String TRAINING_SAMPLES = "training-samples";
     public static final String DRIFT = "drift";
+    /**
+     * The monitor's per-slice partial drift aggregates, keyed by slice. Named after the monitor's default application
+     * id, like the Kafka Streams topics it sits beside: a second monitor application needs its own.
+     */
+    public static final String DRIFT_PARTIALS = "refusal-monitor-drift-partials";
 }

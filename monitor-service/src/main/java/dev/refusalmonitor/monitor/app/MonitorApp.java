@@ -1,7 +1,8 @@
 package dev.refusalmonitor.monitor.app;
 
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.drift.DriftListener;
+import dev.refusalmonitor.monitor.drift.DriftMetrics;
+import dev.refusalmonitor.monitor.drift.DriftParts;
 import dev.refusalmonitor.monitor.http.HttpEndpoints;
 import dev.refusalmonitor.monitor.http.StreamsHealth;
 import dev.refusalmonitor.schemas.kafka.TopicProvisioner;
@@ -48,12 +49,12 @@ public final class MonitorApp implements AutoCloseable {
     private final HttpEndpoints http;
     private final java.util.concurrent.CountDownLatch stopped;
     /** Null when drift tracking is disabled. */
-    private final DriftListener drift;
+    private final DriftMetrics drift;
     private final java.util.concurrent.atomic.AtomicReference<Throwable> failure;
 
     private MonitorApp(MonitorConfig config, MonitorMetrics metrics, DirectionRegistry registry, KafkaStreams streams,
                        StreamsHealth health, HttpEndpoints http, java.util.concurrent.CountDownLatch stopped,
-                       DriftListener drift, java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
+                       DriftMetrics drift, java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
         this.failure = failure;
         this.stopped = stopped;
         this.drift = drift;
@@ -68,7 +69,7 @@ public final class MonitorApp implements AutoCloseable {
     /**
      * Provisions missing topics, builds the topology and starts it with the HTTP endpoints.
      *
-     * @param listener sees every outcome (drift tracking, the demo's summary); {@link ScoreListener#NONE} for none
+     * @param listener sees every outcome (the demo's summary); {@link ScoreListener#NONE} for none
      */
     public static MonitorApp start(MonitorConfig config, ScoreListener listener) {
         LOG.info("starting monitor: {}", config.describe());
@@ -97,15 +98,17 @@ public final class MonitorApp implements AutoCloseable {
         // Model labels only for models with a direction set in force: a record cannot create a series.
         ScoringMetrics scoring = metrics.bind(new ScoringMetrics(io.micrometer.core.instrument.Tags.empty(),
                 new ModelLabels(m -> registry.get(m) != null, config.metricsMaxModels())));
-        DriftListener drift = config.driftEnabled() ? DriftListener.start(config, metrics.registry()) : null;
-        ScoreListener listeners = drift == null ? listener : both(drift, listener);
+        DriftMetrics drift = config.driftEnabled() ? metrics.bind(new DriftMetrics()) : null;
         RecordLimits limits = new RecordLimits(config.decodeLimits(), config.dlqMaxOriginalBytes());
         Topics topics = Topics.from(config);
         Topology topology = ScoringTopology.build(topics,
-                new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listeners, Clock.systemUTC(), limits));
+                new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listener, Clock.systemUTC(),
+                        limits, drift == null ? null : DriftParts.from(config, drift)));
         java.util.Properties props = config.streamsProperties();
         props.put(MonitorErrorHandlers.HOOKS_CONFIG, new MonitorErrorHandlers.Hooks(scoring,
-                topics.hiddenStatesDlq().name(), config.dlqMaxOriginalBytes(), Clock.systemUTC()));
+                topics.hiddenStatesDlq().name(), config.dlqMaxOriginalBytes(), Clock.systemUTC(),
+                drift == null ? java.util.Set.of() : java.util.Set.of(topics.drift().name(), topics.driftPartials().name()),
+                drift == null ? () -> { } : drift::reportFailed));
         dropGlobalStoreCopy(props, config.applicationId());
         KafkaStreams streams = new KafkaStreams(topology, props);
         StreamsHealth health = new StreamsHealth(streams::state, registry::size);
@@ -143,7 +146,6 @@ public final class MonitorApp implements AutoCloseable {
                     health::liveness, health::readiness);
         } catch (java.io.IOException | RuntimeException e) {
             streams.close(CLOSE_TIMEOUT);
-            if (drift != null) drift.close();
             metrics.close();
             throw new IllegalStateException("cannot serve HTTP on " + config.httpBindAddress() + ":" + config.httpPort()
                     + ": " + e.getMessage(), e);
@@ -200,24 +202,6 @@ public final class MonitorApp implements AutoCloseable {
         }
     }
 
-    /** Both listeners, the drift tracker first. */
-    private static ScoreListener both(ScoreListener first, ScoreListener second) {
-        if (second == ScoreListener.NONE) return first;
-        return new ScoreListener() {
-            @Override
-            public void scored(DecodedHiddenState state, SafetyScore score) {
-                first.scored(state, score);
-                second.scored(state, score);
-            }
-
-            @Override
-            public void deadLettered(String modelId, DeadLetterReason reason) {
-                first.deadLettered(modelId, reason);
-                second.deadLettered(modelId, reason);
-            }
-        };
-    }
-
     public MonitorConfig config() {
         return config;
     }
@@ -242,8 +226,8 @@ public final class MonitorApp implements AutoCloseable {
         return metrics;
     }
 
-    /** The drift tracker's listener, or null when {@code refusal.monitor.drift.enabled=false}. */
-    public DriftListener drift() {
+    /** The drift metrics (the slices this instance owns), or null when {@code refusal.monitor.drift.enabled=false}. */
+    public DriftMetrics drift() {
         return drift;
     }
 
@@ -272,8 +256,6 @@ public final class MonitorApp implements AutoCloseable {
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
         if (!streams.close(options)) LOG.warn("Kafka Streams did not close within {}", CLOSE_TIMEOUT);
         http.close();
-        // After the stream threads stopped: no more reports are produced.
-        if (drift != null) drift.close();
         metrics.close();
     }
 }

@@ -105,6 +105,10 @@ public final class MonitorConfig {
     public static final String DRIFT_MAX_MODELS = PREFIX + "drift.max.models";
     /** How often quiet time-based windows are closed by the wall clock, in ms. */
     public static final String DRIFT_ADVANCE_INTERVAL_MS = PREFIX + "drift.advance.interval.ms";
+    /** Requests a scoring task counts per slice before it hands the partial aggregate to the slice's owner. */
+    public static final String DRIFT_PARTIAL_RECORDS = PREFIX + "drift.partial.records";
+    /** Longest a scoring task holds a partial aggregate before handing it on, in ms (wall clock). */
+    public static final String DRIFT_PARTIAL_INTERVAL_MS = PREFIX + "drift.partial.interval.ms";
 
     /** Largest hidden-state record value in bytes; larger ones are dead-lettered as record_too_large before parsing. */
     public static final String LIMITS_RECORD_BYTES = PREFIX + "limits.record.bytes";
@@ -158,7 +162,8 @@ public final class MonitorConfig {
             TopicId.HIDDEN_STATES_RETRY, 3_600_000L,
             TopicId.SAFETY_SCORES, 604_800_000L,
             TopicId.TRAINING_SAMPLES, 604_800_000L,
-            TopicId.DRIFT, 604_800_000L);
+            TopicId.DRIFT, 604_800_000L,
+            TopicId.DRIFT_PARTIALS, 86_400_000L);
 
     /** Monitor keys that are aliases of Kafka keys. */
     private static final Map<String, String> KAFKA_ALIASES = Map.of(
@@ -180,7 +185,7 @@ public final class MonitorConfig {
                 DIRECTIONS_REQUIRE_SIGNATURE, DIRECTIONS_ALLOW_TOMBSTONES, HTTP_PORT, HTTP_BIND_ADDRESS,
                 METRICS_TENANT_ALLOWLIST, METRICS_ROUTE_ALLOWLIST, DRIFT_ENABLED, DRIFT_WINDOW_SIZE,
                 DRIFT_WINDOW_DURATION_MS, DRIFT_REFERENCE_MODE, DRIFT_REFERENCE_WINDOWS, DRIFT_MAX_SLICES_PER_MODEL,
-                DRIFT_MAX_MODELS, DRIFT_ADVANCE_INTERVAL_MS, LIMITS_RECORD_BYTES, LIMITS_LAYERS, LIMITS_DIM,
+                DRIFT_MAX_MODELS, DRIFT_ADVANCE_INTERVAL_MS, DRIFT_PARTIAL_RECORDS, DRIFT_PARTIAL_INTERVAL_MS, LIMITS_RECORD_BYTES, LIMITS_LAYERS, LIMITS_DIM,
                 LIMITS_FIELD_BYTES, LIMITS_MAX_ABS_VALUE, DLQ_MAX_ORIGINAL_BYTES, METRICS_MAX_MODELS));
         for (TopicId t : TopicId.values()) {
             keys.add(topicKey(t, "name"));
@@ -214,6 +219,8 @@ public final class MonitorConfig {
     private final boolean driftEnabled;
     private final DriftConfig driftConfig;
     private final long driftAdvanceIntervalMs;
+    private final int driftPartialRecords;
+    private final long driftPartialIntervalMs;
     private final dev.refusalmonitor.schemas.HiddenStateDecoder.Limits decodeLimits;
     private final int dlqMaxOriginalBytes;
     private final int metricsMaxModels;
@@ -240,6 +247,8 @@ public final class MonitorConfig {
         this.driftEnabled = parseBoolean(m, DRIFT_ENABLED);
         this.driftConfig = parseDrift(m);
         this.driftAdvanceIntervalMs = parseLong(m, DRIFT_ADVANCE_INTERVAL_MS, 10, 3_600_000L);
+        this.driftPartialRecords = parseInt(m, DRIFT_PARTIAL_RECORDS, 1, 1_000_000);
+        this.driftPartialIntervalMs = parseLong(m, DRIFT_PARTIAL_INTERVAL_MS, 10, 3_600_000L);
         this.decodeLimits = new dev.refusalmonitor.schemas.HiddenStateDecoder.Limits(
                 parseInt(m, LIMITS_RECORD_BYTES, 64, Integer.MAX_VALUE - 8),
                 parseInt(m, LIMITS_LAYERS, 1, 1_000_000),
@@ -411,6 +420,16 @@ public final class MonitorConfig {
         return driftConfig;
     }
 
+    /** Requests per slice a scoring task counts before handing the partial aggregate on ({@value #DRIFT_PARTIAL_RECORDS}). */
+    public int driftPartialRecords() {
+        return driftPartialRecords;
+    }
+
+    /** Longest a scoring task holds a partial aggregate, in ms ({@value #DRIFT_PARTIAL_INTERVAL_MS}). */
+    public long driftPartialIntervalMs() {
+        return driftPartialIntervalMs;
+    }
+
     /** Period of the wall-clock time advance that closes quiet time-based drift windows, in ms. */
     public long driftAdvanceIntervalMs() {
         return driftAdvanceIntervalMs;
@@ -536,6 +555,8 @@ public final class MonitorConfig {
         all.put(DRIFT_MAX_SLICES_PER_MODEL, Integer.toString(driftConfig.maxSlicesPerModel()));
         all.put(DRIFT_MAX_MODELS, Integer.toString(driftConfig.maxModels()));
         all.put(DRIFT_ADVANCE_INTERVAL_MS, Long.toString(driftAdvanceIntervalMs));
+        all.put(DRIFT_PARTIAL_RECORDS, Integer.toString(driftPartialRecords));
+        all.put(DRIFT_PARTIAL_INTERVAL_MS, Long.toString(driftPartialIntervalMs));
         all.put(LIMITS_RECORD_BYTES, Integer.toString(decodeLimits.maxRecordBytes()));
         all.put(LIMITS_LAYERS, Integer.toString(decodeLimits.maxLayers()));
         all.put(LIMITS_DIM, Integer.toString(decodeLimits.maxDim()));
@@ -586,6 +607,8 @@ public final class MonitorConfig {
         d.put(DRIFT_MAX_SLICES_PER_MODEL, Integer.toString(drift.maxSlicesPerModel()));
         d.put(DRIFT_MAX_MODELS, Integer.toString(drift.maxModels()));
         d.put(DRIFT_ADVANCE_INTERVAL_MS, "1000");
+        d.put(DRIFT_PARTIAL_RECORDS, "20");
+        d.put(DRIFT_PARTIAL_INTERVAL_MS, "1000");
         dev.refusalmonitor.schemas.HiddenStateDecoder.Limits limits =
                 dev.refusalmonitor.monitor.stream.RecordLimits.DEFAULTS.decode();
         d.put(LIMITS_RECORD_BYTES, Integer.toString(limits.maxRecordBytes()));

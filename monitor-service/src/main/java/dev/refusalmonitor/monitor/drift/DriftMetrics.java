@@ -15,20 +15,24 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Drift metrics (names in {@link MetricNames}, prefix {@code refusal.monitor.drift}): per (model, tenant, route)
  * slice, gauges of its latest closed window (rates, sector shares, PSI, KS, rate differences with their 95 %
- * intervals, CUSUMs, the drift decision) and a counter of closed windows; plus the number of slices, drift reports
- * sent or failed, and records the tracker skipped.
+ * intervals, CUSUMs, the drift decision) and a counter of closed windows; plus the number of slices this instance
+ * owns, drift records written or failed, requests skipped and stored state discarded.
+ *
+ * <p><b>One exporter per slice.</b> A slice's gauges are shown only by the instance that owns the slice's
+ * drift-partials partition ({@link DriftWindowProcessor}): shown when the task is assigned (from the stored latest
+ * report) or a window closes, removed when it is revoked. So across the fleet each slice has one series per gauge
+ * and {@code max by (model, tenant, route)} is the fleet's verdict.
  *
  * <p><b>Tags.</b> {@code tenant} and {@code route} are the slice's: an allowlisted value, {@code _all} (the model
- * total), {@code _none} (records without tenant/route) or {@code _other} (not allowlisted, or past the tracker's
- * slice cap). Rows are created on a slice's first closed window and never removed, so the series count is bounded
- * by the tracker's caps: maxModels · (maxSlicesPerModel + 2) slices, about 30 series each. Comparison gauges are
- * NaN until the slice's reference is complete ({@code refusal_monitor_drift_reference_ready} = 0).
+ * total), {@code _none} (records without tenant/route) or {@code _other} (not allowlisted, or past the slice cap).
+ * The series count is bounded by the slice caps: maxModels · (maxSlicesPerModel + 2) slices, about 30 series each.
+ * Comparison gauges are NaN until the slice's reference is complete ({@code refusal_monitor_drift_reference_ready}
+ * = 0); the reference-ready gauge reads 1 as soon as the reference is complete, i.e. the next window is compared.
  * {@code refusal_monitor_drift_directions_version} shows the direction-set version behind the latest window, and
  * {@code refusal_monitor_drift_rebaselines_total{reason="directions_version"}} counts fresh references started by a new
  * version: the boundary a dashboard marks (the window closed at the change reports no comparison, so alarms clear).
@@ -42,59 +46,81 @@ public final class DriftMetrics implements MeterBinder {
     static final String SCORE_SECTOR = "sector";
 
     private final Iterable<Tag> extraTags;
-    private final IntSupplier sliceCount;
     private final Map<SliceKey, SliceGauges> slices = new ConcurrentHashMap<>();
     private volatile MeterRegistry registry;
     private Counter reportsSent;
     private Counter reportsFailed;
     private Counter skipped;
+    private Counter discarded;
 
-    /** @param sliceCount the tracker's current number of slices (read at scrape time) */
-    public DriftMetrics(IntSupplier sliceCount) {
-        this(Tags.empty(), sliceCount);
+    public DriftMetrics() {
+        this(Tags.empty());
     }
 
-    /**
-     * @param extraTags  tags added to every meter
-     * @param sliceCount the tracker's current number of slices (read at scrape time; must be thread-safe)
-     */
-    public DriftMetrics(Iterable<Tag> extraTags, IntSupplier sliceCount) {
+    /** @param extraTags tags added to every meter */
+    public DriftMetrics(Iterable<Tag> extraTags) {
         this.extraTags = extraTags;
-        this.sliceCount = sliceCount;
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder(MetricNames.DRIFT_SLICES, sliceCount, IntSupplier::getAsInt)
-                .description("Drift slices (model, tenant, route) the tracker holds; bounded by the slice caps")
+        Gauge.builder(MetricNames.DRIFT_SLICES, slices, Map::size)
+                .description("Drift slices (model, tenant, route) whose windows this instance owns; bounded by the slice caps")
                 .tags(extraTags).register(registry);
         reportsSent = reports(registry, "sent");
         reportsFailed = reports(registry, "failed");
         skipped = Counter.builder(MetricNames.DRIFT_SKIPPED)
-                .description("Scored records the drift tracker could not count (a score outside its domain, or scored with an older direction-set version than the slice is on)")
+                .description("Scored records drift could not count (a score outside its domain, or scored with an older direction-set version than the slice is on)")
+                .tags(extraTags).register(registry);
+        discarded = Counter.builder(MetricNames.DRIFT_STATE_DISCARDED)
+                .description("Stored drift values (partials or slice states) dropped because they could not be read under this configuration")
                 .tags(extraTags).register(registry);
         this.registry = registry;
     }
 
     private Counter reports(MeterRegistry registry, String outcome) {
         return Counter.builder(MetricNames.DRIFT_REPORTS)
-                .description("Drift reports written to the drift topic, by outcome")
+                .description("Drift records (window reports and partials) written, by outcome")
                 .tags(extraTags).tag(MetricNames.TAG_OUTCOME, outcome).register(registry);
     }
 
-    /** Publishes the report's window as the slice's latest; older windows than the one shown are ignored. */
-    public void record(DriftReport r) {
+    /**
+     * Publishes the report's window as the slice's latest (older windows than the one shown are ignored) and shows
+     * the slice's gauges from this instance.
+     *
+     * @param referenceReady whether the slice's reference is complete after this window
+     */
+    public void record(DriftReport r, boolean referenceReady) {
         MeterRegistry reg = registry;
         if (reg == null) throw new IllegalStateException("DriftMetrics is not bound to a registry");
         SliceGauges g = slices.computeIfAbsent(r.slice(), k -> new SliceGauges(reg, Tags.of(extraTags)
                 .and(MetricNames.TAG_MODEL, ModelLabels.sanitize(k.model()))
                 .and(MetricNames.TAG_TENANT, ModelLabels.sanitize(k.tenant()))
                 .and(MetricNames.TAG_ROUTE, ModelLabels.sanitize(k.route()))));
-        g.update(reg, r);
+        g.update(reg, r, referenceReady);
     }
 
-    public void reportSent() {
+    /** Removes the slices' gauges: this instance no longer owns them. */
+    public void forget(java.util.Collection<SliceKey> keys) {
+        MeterRegistry reg = registry;
+        for (SliceKey k : keys) {
+            SliceGauges g = slices.remove(k);
+            if (g != null && reg != null) g.meters.forEach(reg::remove);
+        }
+    }
+
+    /** Slices whose gauges this instance shows. */
+    public java.util.Set<SliceKey> shownSlices() {
+        return java.util.Set.copyOf(slices.keySet());
+    }
+
+    /** A window report went to the drift topic (in the stream's transaction). */
+    public void reportWritten() {
         reportsSent.increment();
+    }
+
+    public void stateDiscarded() {
+        discarded.increment();
     }
 
     public void reportFailed() {
@@ -113,6 +139,7 @@ public final class DriftMetrics implements MeterBinder {
     /** One slice's latest window; the gauges read these fields at scrape time. */
     private static final class SliceGauges {
         private final Tags tags;
+        final List<io.micrometer.core.instrument.Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final Counter windows;
         private final Map<String, double[]> sectorShares = new ConcurrentHashMap<>();
         private long shownWindow = -1;
@@ -167,6 +194,8 @@ public final class DriftMetrics implements MeterBinder {
             rebaselines = Counter.builder(MetricNames.DRIFT_REBASELINES)
                     .description("Fresh drift references started because a newer direction-set version arrived")
                     .tags(tags).tag(MetricNames.TAG_REASON, "directions_version").register(reg);
+            meters.add(windows);
+            meters.add(rebaselines);
         }
 
         private void rate(MeterRegistry reg, String rate, ToDoubleFunction<SliceGauges> value,
@@ -183,10 +212,10 @@ public final class DriftMetrics implements MeterBinder {
 
         private void gauge(MeterRegistry reg, String name, String description, Tags extra,
                            ToDoubleFunction<SliceGauges> f) {
-            Gauge.builder(name, this, f).description(description).tags(tags.and(extra)).register(reg);
+            meters.add(Gauge.builder(name, this, f).description(description).tags(tags.and(extra)).register(reg));
         }
 
-        synchronized void update(MeterRegistry reg, DriftReport r) {
+        synchronized void update(MeterRegistry reg, DriftReport r, boolean ready) {
             windows.increment();
             if (r.closedBy() == dev.refusalmonitor.math.drift.WindowClose.DIRECTIONS_VERSION) rebaselines.increment();
             // Two stream threads may hand over reports out of order: never show an older window over a newer one.
@@ -212,13 +241,13 @@ public final class DriftMetrics implements MeterBinder {
             reasons = List.copyOf(r.reasons());
             drifted = r.drifted();
             directionsVersion = r.directionsVersion() > 0 ? r.directionsVersion() : Double.NaN;
-            referenceReady = r.referenceReady();
+            referenceReady = ready;
             r.sectorShares().forEach((sector, share) -> sectorShares.computeIfAbsent(sector, s -> {
                 double[] holder = {Double.NaN};
                 // The sector set is the tracker's configured list plus _other: bounded.
-                Gauge.builder(MetricNames.DRIFT_SECTOR_SHARE, holder, h -> h[0])
+                meters.add(Gauge.builder(MetricNames.DRIFT_SECTOR_SHARE, holder, h -> h[0])
                         .description("Share of the latest window per refusal-plane sector")
-                        .tags(tags).tag(MetricNames.TAG_SECTOR, s).register(reg);
+                        .tags(tags).tag(MetricNames.TAG_SECTOR, s).register(reg));
                 return holder;
             })[0] = share);
         }

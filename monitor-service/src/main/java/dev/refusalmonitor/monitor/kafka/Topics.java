@@ -23,10 +23,15 @@ public record Topics(
         Topic<String, byte[]> directions,
         Topic<String, byte[]> directionsHistory,
         Topic<String, byte[]> trainingSamples,
-        Topic<String, byte[]> drift) {
+        Topic<String, byte[]> drift,
+        Topic<String, byte[]> driftPartials) {
 
     /** Name of the global store holding the latest direction set per key. */
     public static final String DIRECTIONS_STORE = "directions-store";
+    /** Per scoring task: the partial drift aggregate of each slice not yet handed on (changelogged). */
+    public static final String DRIFT_PARTIALS_STORE = "drift-partials-store";
+    /** Per slice owner: each slice's windows, reference, CUSUMs and latest report (changelogged). */
+    public static final String DRIFT_SLICES_STORE = "drift-slices-store";
 
     public Topics {
         Objects.requireNonNull(hiddenStates);
@@ -37,6 +42,7 @@ public record Topics(
         Objects.requireNonNull(directionsHistory);
         Objects.requireNonNull(trainingSamples);
         Objects.requireNonNull(drift);
+        Objects.requireNonNull(driftPartials);
     }
 
     /** The topics named by the configuration, with String keys and byte[] values. */
@@ -49,7 +55,8 @@ public record Topics(
                 bytes(config, TopicId.DIRECTIONS),
                 bytes(config, TopicId.DIRECTIONS_HISTORY),
                 bytes(config, TopicId.TRAINING_SAMPLES),
-                bytes(config, TopicId.DRIFT));
+                bytes(config, TopicId.DRIFT),
+                bytes(config, TopicId.DRIFT_PARTIALS));
     }
 
     /** The topic of one role. */
@@ -63,6 +70,7 @@ public record Topics(
             case DIRECTIONS_HISTORY -> directionsHistory;
             case TRAINING_SAMPLES -> trainingSamples;
             case DRIFT -> drift;
+            case DRIFT_PARTIALS -> driftPartials;
         };
     }
 

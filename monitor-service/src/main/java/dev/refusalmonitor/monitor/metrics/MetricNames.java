@@ -133,6 +133,9 @@ public final class MetricNames {
     /** Counter: scored records the tracker could not count (a score outside its domain). Prometheus: {@value #PROM_DRIFT_SKIPPED}. */
     public static final String DRIFT_SKIPPED = DRIFT_PREFIX + ".skipped";
     public static final String PROM_DRIFT_SKIPPED = "refusal_monitor_drift_skipped_total";
+    /** Counter: stored drift values dropped as unreadable under this configuration. Prometheus: {@value #PROM_DRIFT_STATE_DISCARDED}. */
+    public static final String DRIFT_STATE_DISCARDED = DRIFT_PREFIX + ".state.discarded";
+    public static final String PROM_DRIFT_STATE_DISCARDED = "refusal_monitor_drift_state_discarded_total";
 
     // ---- Kafka Streams metrics used by deploy/ rules and grafana/ (checked against a live scrape) ----
     /** Max records lag over the partitions of a consumer (Streams' main, restore and global consumers), by {@code client_id}. */
@@ -170,7 +173,7 @@ public final class MetricNames {
     public static final List<String> PROMETHEUS_DRIFT_NAMES = List.of(PROM_DRIFT_PROBABILITY_MEAN, PROM_DRIFT_RATE, PROM_DRIFT_RATE_DIFFERENCE, PROM_DRIFT_RATE_DIFFERENCE_LOWER,
             PROM_DRIFT_RATE_DIFFERENCE_UPPER, PROM_DRIFT_SECTOR_SHARE, PROM_DRIFT_PSI, PROM_DRIFT_KS,
             PROM_DRIFT_KS_PVALUE, PROM_DRIFT_CUSUM, PROM_DRIFT_DRIFTED, PROM_DRIFT_ALARM, PROM_DRIFT_REFERENCE_READY,
-            PROM_DRIFT_WINDOW_REQUESTS, PROM_DRIFT_WINDOWS, PROM_DRIFT_SLICES, PROM_DRIFT_REPORTS, PROM_DRIFT_SKIPPED,
+            PROM_DRIFT_WINDOW_REQUESTS, PROM_DRIFT_WINDOWS, PROM_DRIFT_SLICES, PROM_DRIFT_REPORTS, PROM_DRIFT_SKIPPED, PROM_DRIFT_STATE_DISCARDED,
             PROM_DRIFT_DIRECTIONS_VERSION, PROM_DRIFT_REBASELINES);
 
     /** {@link #PROMETHEUS_NAMES}, {@link #PROMETHEUS_DRIFT_NAMES} and {@link #PROMETHEUS_KAFKA_NAMES}: every name rules and dashboards may use. */

@@ -35,8 +35,29 @@ public final class MonitorErrorHandlers {
     private MonitorErrorHandlers() {
     }
 
-    /** What the handlers need from the running monitor. */
-    public record Hooks(ScoringMetrics metrics, String dlqTopic, int maxOriginalBytes, Clock clock) {
+    /**
+     * What the handlers need from the running monitor.
+     *
+     * @param driftTopics the drift and drift-partials topics: a record refused there is drift data, not a request, so
+     *                    it is counted with {@code driftFailed} and dropped instead of dead-lettering its source
+     */
+    public record Hooks(ScoringMetrics metrics, String dlqTopic, int maxOriginalBytes, Clock clock,
+                        java.util.Set<String> driftTopics, Runnable driftFailed) {
+        /** Without drift. */
+        public Hooks(ScoringMetrics metrics, String dlqTopic, int maxOriginalBytes, Clock clock) {
+            this(metrics, dlqTopic, maxOriginalBytes, clock, java.util.Set.of(), () -> { });
+        }
+    }
+
+    /** True (and counted) when the refused record was drift data. */
+    private static boolean driftRecord(Hooks hooks, String topic) {
+        if (hooks == null || topic == null || !hooks.driftTopics().contains(topic)) return false;
+        try {
+            hooks.driftFailed().run();
+        } catch (RuntimeException ignored) {
+            // metrics must not turn a handled error into a fatal one
+        }
+        return true;
     }
 
     private static Hooks hooks(Map<String, ?> configs) {
@@ -77,6 +98,10 @@ public final class MonitorErrorHandlers {
         @Override
         public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception e) {
             if (e instanceof RetriableException) return Response.retry();
+            if (driftRecord(hooks, record.topic())) {
+                LOG.warn("could not write a drift record to {} ({}); it is dropped and counted", record.topic(), e.toString());
+                return Response.resume();
+            }
             LOG.warn("could not write a record to {} ({}); the source record {}-{}@{} is dead-lettered as production_failed",
                     record.topic(), e.toString(), context.topic(), context.partition(), context.offset());
             return Response.resume(deadLetter(hooks, context, record.topic(),

@@ -3,7 +3,11 @@ package dev.refusalmonitor.monitor.stream;
 import dev.refusalmonitor.math.score.DirectionSetScorer;
 import dev.refusalmonitor.math.score.Scores;
 import dev.refusalmonitor.math.score.ScoringInputException;
+import dev.refusalmonitor.math.drift.DriftPartial;
 import dev.refusalmonitor.monitor.config.NoDirectionsPolicy;
+import dev.refusalmonitor.monitor.drift.DriftPartials;
+import dev.refusalmonitor.monitor.drift.DriftStateCodec;
+import dev.refusalmonitor.monitor.kafka.Topics;
 import dev.refusalmonitor.monitor.metrics.ScoreKind;
 import dev.refusalmonitor.monitor.metrics.ScoringMetrics;
 import dev.refusalmonitor.schemas.DeadLetters;
@@ -13,6 +17,8 @@ import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -22,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -51,10 +58,21 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
     private final RecordLimits limits;
     private final Scores scores = new Scores();
     private final Map<String, ScratchEntry> scratchByModel = new HashMap<>();
+    /** Null without drift. */
+    private final DriftPartials drift;
+    private final long driftIntervalMs;
     private ProcessorContext<String, byte[]> context;
 
     ScoringProcessor(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
                      ScoreListener listener, Clock clock, RecordLimits limits) {
+        this(registry, metrics, noDirections, listener, clock, limits, null, 0);
+    }
+
+    ScoringProcessor(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
+                     ScoreListener listener, Clock clock, RecordLimits limits, DriftPartials drift,
+                     long driftIntervalMs) {
+        this.drift = drift;
+        this.driftIntervalMs = driftIntervalMs;
         this.registry = registry;
         this.metrics = metrics;
         this.noDirections = noDirections;
@@ -67,6 +85,16 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
+        if (drift != null) {
+            drift.init(context.getStateStore(Topics.DRIFT_PARTIALS_STORE));
+            context.schedule(Duration.ofMillis(driftIntervalMs), PunctuationType.WALL_CLOCK_TIME,
+                    now -> drift.handOnAll(p -> handOn(p, now)));
+        }
+    }
+
+    private void handOn(DriftPartial p, long timestamp) {
+        context.forward(new Record<>(DriftStateCodec.key(p.key()), DriftStateCodec.partial(p), timestamp),
+                ScoringTopology.DRIFT_PARTIALS_SINK);
     }
 
     @Override
@@ -148,6 +176,16 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
         } catch (RuntimeException e) {
             // An observer's failure must not turn a scored record into a dead letter (or stop the thread).
             LOG.warn("score listener failed: {}", e.toString());
+        }
+        if (drift != null) {
+            try {
+                drift.count(score, p -> handOn(p, record.timestamp()));
+            } catch (StreamsException e) {
+                throw e; // the task's own trouble (fenced, closed store): Streams handles it
+            } catch (RuntimeException e) {
+                // Drift is about the traffic, not this request: never turn a scored record into a dead letter.
+                LOG.warn("drift counting failed on a scored record: {}", e.toString());
+            }
         }
         // Last: once the score is forwarded, nothing else can fail for this record.
         context.forward(new Record<>(state.requestId(), bytes, record.timestamp()), ScoringTopology.SCORES_SINK);

@@ -2,11 +2,8 @@ package dev.refusalmonitor.math.drift;
 
 import dev.refusalmonitor.math.score.Scores;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -53,24 +50,24 @@ import java.util.function.Consumer;
  * The Newcombe intervals in the report are for reading, not part of the rule: a single window of 200 cannot see a
  * 5-point change at a false-alarm rate of 1 in 1000, while the CUSUM adds evidence across windows.
  *
- * <p><b>Threads.</b> Not thread-safe: use one tracker per stream task (slices are keyed by model, so partition by
- * model) or synchronise every call on the tracker. The sink is called on the calling thread, inside
+ * <p><b>Parts.</b> {@link SliceResolver} applies the caps, {@link SliceDrift} holds one slice's state and applies the
+ * rule; the monitor uses the two directly (partials from every instance, merged by the slice's owner), this class
+ * wires them for a single process (tests, benchmarks, offline analysis).
+ *
+ * <p><b>Threads.</b> Not thread-safe. The sink is called on the calling thread, inside
  * {@code observe}/{@code advanceTime}; it must not call back into the tracker.
  */
 public final class DriftTracker {
     private final DriftConfig config;
     private final Consumer<DriftReport> sink;
-    private final WindowAggregate template;
-    private final Map<SliceKey, SliceState> slices = new HashMap<>();
-    /** Per model: tenant/route slices given so far (excluding total and overflow). */
-    private final Map<String, Integer> slicesPerModel = new HashMap<>();
+    private final SliceResolver resolver;
+    private final Map<SliceKey, SliceDrift> slices = new HashMap<>();
 
     public DriftTracker(DriftConfig config, Consumer<DriftReport> sink) {
         if (config == null || sink == null) throw new IllegalArgumentException("config and sink are required");
         this.config = config;
         this.sink = sink;
-        this.template = new WindowAggregate(config.sectorNames(), ScoreHistogram.probability(config.probabilityBins()),
-                ScoreHistogram.withEdges(config.mahalanobisEdges()));
+        this.resolver = new SliceResolver(config);
     }
 
     public DriftConfig config() {
@@ -95,53 +92,21 @@ public final class DriftTracker {
     public boolean observe(SliceKey key, double probeProbability, boolean flagged, boolean castFired,
                            double oodTailProbability, double mahalanobisRefusal, String sector, long eventTimeMs,
                            long directionsVersion) {
-        // Only the tracker assigns the model-total slice; a caller's key names the record's own tenant/route.
-        if (key.isModelTotal()) key = SliceKey.of(key.model(), null, null);
-        if (!(oodTailProbability >= 0 && oodTailProbability <= 1)) {
-            throw new IllegalArgumentException("OOD tail probability must be in [0, 1], got " + oodTailProbability);
-        }
-        boolean ood = oodTailProbability < config.oodLevel();
-        String model = resolveModel(key.model());
+        boolean ood = isOod(oodTailProbability, config);
         boolean counted = true;
-        if (config.trackModelTotal()) {
-            SliceState st = stateFor(SliceKey.modelTotal(model));
-            if (version(st, directionsVersion)) {
-                add(st, probeProbability, flagged, castFired, ood, mahalanobisRefusal, sector, eventTimeMs);
-            } else {
-                counted = false;
-            }
-        }
-        if (!key.isUnsliced() || !config.trackModelTotal()) {
-            SliceState st = stateFor(resolveSlice(model, key));
-            if (version(st, directionsVersion)) {
-                add(st, probeProbability, flagged, castFired, ood, mahalanobisRefusal, sector, eventTimeMs);
-            } else {
-                counted = false;
-            }
+        for (SliceKey slice : resolver.slicesOf(key)) {
+            counted &= stateFor(slice).add(probeProbability, flagged, castFired, ood, mahalanobisRefusal, sector,
+                    eventTimeMs, directionsVersion, sink);
         }
         return counted;
     }
 
-    /**
-     * Brings the slice to the record's version: a newer version closes the open window and starts a fresh reference.
-     * False when the record is of an older version than the slice's (not counted).
-     */
-    private boolean version(SliceState st, long v) {
-        if (v <= 0 || v == st.directionsVersion) return true;
-        if (st.directionsVersion == 0) {
-            st.directionsVersion = v;
-            return true;
+    /** Whether a request with this OOD tail probability counts as OOD; rejects a probability outside [0, 1]. */
+    public static boolean isOod(double oodTailProbability, DriftConfig config) {
+        if (!(oodTailProbability >= 0 && oodTailProbability <= 1)) {
+            throw new IllegalArgumentException("OOD tail probability must be in [0, 1], got " + oodTailProbability);
         }
-        if (v < st.directionsVersion) return false;
-        // Always reported, even when the open window is empty: the report is the boundary (and clears alarms).
-        WindowAggregate w = st.current;
-        DriftReport report = unreferenced(st, w, WindowClose.DIRECTIONS_VERSION);
-        st.windowIndex++;
-        w.clear();
-        st.directionsVersion = v;
-        rebaseline(st);
-        sink.accept(report);
-        return true;
+        return oodTailProbability < config.oodLevel();
     }
 
     /** {@link #observe(SliceKey, double, boolean, boolean, double, double, String, long)} from a scorer's output. */
@@ -155,16 +120,12 @@ public final class DriftTracker {
      * Does nothing for count-only windows.
      */
     public void advanceTime(long eventTimeMs) {
-        if (config.windowDurationMs() == 0) return;
-        for (SliceState st : slices.values()) {
-            if (st.current.n() > 0 && eventTimeMs >= st.bucketStart + config.windowDurationMs()) close(st, WindowClose.TIME);
-        }
+        for (SliceDrift st : slices.values()) st.advanceTime(eventTimeMs, sink);
     }
 
     /** The slice a record with this key is counted in (besides the model total), after the caps. */
     public SliceKey resolve(SliceKey key) {
-        String model = peekModel(key.model());
-        return key.isUnsliced() && config.trackModelTotal() ? SliceKey.modelTotal(model) : peekSlice(model, key);
+        return resolver.peek(key);
     }
 
     /** Every slice that has state, in no particular order. */
@@ -182,166 +143,19 @@ public final class DriftTracker {
      * windows form a new reference. The open window is kept. Returns false when the slice is unknown.
      */
     public boolean rebaseline(SliceKey key) {
-        SliceState st = slices.get(key);
+        SliceDrift st = slices.get(key);
         if (st == null) return false;
-        rebaseline(st);
+        st.rebaseline();
         return true;
     }
 
     /** The slice's direction-set version (0 when unknown or the slice has no state). */
     public long directionsVersion(SliceKey key) {
-        SliceState st = slices.get(key);
-        return st == null ? 0 : st.directionsVersion;
+        SliceDrift st = slices.get(key);
+        return st == null ? 0 : st.directionsVersion();
     }
 
-    private static void rebaseline(SliceState st) {
-        st.reference.clear();
-        st.pinnedWindows = 0;
-        st.trailing.clear();
-        st.cusumUp = st.cusumDown = 0;
-    }
-
-    private String peekModel(String model) {
-        if (SliceKey.OTHER.equals(model) || slicesPerModel.containsKey(model)) return model;
-        return slicesPerModel.size() >= config.maxModels() ? SliceKey.OTHER : model;
-    }
-
-    private String resolveModel(String model) {
-        if (SliceKey.OTHER.equals(model) || slicesPerModel.containsKey(model)) return model;
-        if (slicesPerModel.size() >= config.maxModels()) return SliceKey.OTHER;
-        slicesPerModel.put(model, 0);
-        return model;
-    }
-
-    private SliceKey peekSlice(String model, SliceKey key) {
-        SliceKey overflow = new SliceKey(model, SliceKey.OTHER, SliceKey.OTHER);
-        if (SliceKey.OTHER.equals(model) || SliceKey.OTHER.equals(key.tenant()) || SliceKey.OTHER.equals(key.route())) {
-            return overflow;
-        }
-        SliceKey k = new SliceKey(model, key.tenant(), key.route());
-        if (slices.containsKey(k)) return k;
-        return slicesPerModel.getOrDefault(model, 0) < config.maxSlicesPerModel() ? k : overflow;
-    }
-
-    private SliceKey resolveSlice(String model, SliceKey key) {
-        SliceKey k = peekSlice(model, key);
-        if (!slices.containsKey(k) && !SliceKey.OTHER.equals(k.tenant())) slicesPerModel.merge(model, 1, Integer::sum);
-        return k;
-    }
-
-    private SliceState stateFor(SliceKey key) {
-        return slices.computeIfAbsent(key, k -> new SliceState(k, template.emptyCopy(), template.emptyCopy()));
-    }
-
-    private void add(SliceState st, double p, boolean flagged, boolean castFired, boolean ood, double maha,
-                     String sector, long t) {
-        long dur = config.windowDurationMs();
-        if (dur > 0) {
-            if (st.current.n() > 0 && t >= st.bucketStart + dur) close(st, WindowClose.TIME);
-            if (st.current.n() == 0) st.bucketStart = Math.floorDiv(t, dur) * dur;
-        }
-        if (st.current.n() == 0) {
-            st.firstEventMs = t;
-            st.lastEventMs = t;
-        }
-        st.current.add(p, flagged, castFired, ood, maha, sector);
-        st.firstEventMs = Math.min(st.firstEventMs, t);
-        st.lastEventMs = Math.max(st.lastEventMs, t);
-        if (config.windowSize() > 0 && st.current.n() >= config.windowSize()) close(st, WindowClose.COUNT);
-    }
-
-    private void close(SliceState st, WindowClose why) {
-        WindowAggregate w = st.current;
-        WindowAggregate ref = referenceOf(st);
-        DriftReport report = ref == null ? unreferenced(st, w, why) : compare(st, w, ref, why);
-        st.windowIndex++;
-        // Update the reference with the closed window, then recycle storage for the next window.
-        WindowAggregate next;
-        if (config.referenceMode() == ReferenceMode.PINNED) {
-            if (st.pinnedWindows < config.referenceWindows()) {
-                st.reference.merge(w);
-                st.pinnedWindows++;
-            }
-            w.clear();
-            next = w;
-        } else {
-            st.trailing.addLast(w);
-            if (st.trailing.size() > config.referenceWindows()) {
-                next = st.trailing.removeFirst();
-                next.clear();
-            } else {
-                next = template.emptyCopy();
-            }
-        }
-        st.current = next;
-        sink.accept(report);
-    }
-
-    /** The merged reference, or null when fewer than R windows have closed. */
-    private WindowAggregate referenceOf(SliceState st) {
-        if (config.referenceMode() == ReferenceMode.PINNED) {
-            return st.pinnedWindows == config.referenceWindows() ? st.reference : null;
-        }
-        if (st.trailing.size() < config.referenceWindows()) return null;
-        st.reference.clear();
-        for (WindowAggregate w : st.trailing) st.reference.merge(w);
-        return st.reference;
-    }
-
-    private DriftReport unreferenced(SliceState st, WindowAggregate w, WindowClose why) {
-        return new DriftReport(st.key, st.windowIndex, why, st.firstEventMs, st.lastEventMs, w.n(),
-                w.probeProbabilityMean(), w.flaggedRate(), w.castFireRate(), w.oodRate(), w.sectorShares(), false, 0,
-                Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, null, null,
-                Double.NaN, st.cusumUp, st.cusumDown, false, List.of(), st.directionsVersion);
-    }
-
-    private DriftReport compare(SliceState st, WindowAggregate w, WindowAggregate ref, WindowClose why) {
-        ScoreHistogram wp = w.probabilityHistogram(), rp = ref.probabilityHistogram();
-        ScoreHistogram wm = w.mahalanobisHistogram(), rm = ref.mahalanobisHistogram();
-        double psiP = DriftStatistics.psi(wp, rp);
-        double ksP = DriftStatistics.ksStatistic(wp, rp);
-        double ksPp = DriftStatistics.ksPValue(ksP, w.n(), ref.n());
-        double psiM = DriftStatistics.psi(wm, rm);
-        double ksM = DriftStatistics.ksStatistic(wm, rm);
-        double ksMp = DriftStatistics.ksPValue(ksM, w.n(), ref.n());
-        double psiS = DriftStatistics.psi(w.sectorCountsView(), ref.sectorCountsView());
-        RateDifference flaggedDiff = DriftStatistics.rateDifference(w.flaggedCount(), w.n(), ref.flaggedCount(), ref.n());
-        RateDifference fireDiff = DriftStatistics.rateDifference(w.castFiredCount(), w.n(), ref.castFiredCount(), ref.n());
-        RateDifference oodDiff = DriftStatistics.rateDifference(w.oodCount(), w.n(), ref.oodCount(), ref.n());
-        double z = DriftStatistics.twoProportionZ(w.flaggedCount(), w.n(), ref.flaggedCount(), ref.n());
-        double k = config.cusumK(), h = config.cusumH();
-        st.cusumUp = Math.min(2 * h, Math.max(0, st.cusumUp + z - k));
-        st.cusumDown = Math.min(2 * h, Math.max(0, st.cusumDown - z - k));
-        List<String> reasons = new ArrayList<>(3);
-        if (st.cusumUp > h) reasons.add(DriftReport.REASON_FLAGGED_UP);
-        if (st.cusumDown > h) reasons.add(DriftReport.REASON_FLAGGED_DOWN);
-        if (psiP > config.psiThreshold() && ksPp < config.ksAlpha()) reasons.add(DriftReport.REASON_DISTRIBUTION);
-        return new DriftReport(st.key, st.windowIndex, why, st.firstEventMs, st.lastEventMs, w.n(),
-                w.probeProbabilityMean(), w.flaggedRate(), w.castFireRate(), w.oodRate(), w.sectorShares(), true,
-                ref.n(), psiP, ksP, ksPp, psiM, ksM, ksMp, psiS, flaggedDiff, fireDiff, oodDiff, z, st.cusumUp,
-                st.cusumDown, !reasons.isEmpty(), Collections.unmodifiableList(reasons), st.directionsVersion);
-    }
-
-    /** Everything kept for one slice. */
-    private static final class SliceState {
-        final SliceKey key;
-        WindowAggregate current;
-        /** PINNED: the merged baseline; TRAILING: scratch for the merged ring. */
-        final WindowAggregate reference;
-        int pinnedWindows;
-        final ArrayDeque<WindowAggregate> trailing = new ArrayDeque<>();
-        long windowIndex;
-        long bucketStart;
-        long firstEventMs;
-        long lastEventMs;
-        double cusumUp;
-        double cusumDown;
-        long directionsVersion;
-
-        SliceState(SliceKey key, WindowAggregate current, WindowAggregate reference) {
-            this.key = key;
-            this.current = current;
-            this.reference = reference;
-        }
+    private SliceDrift stateFor(SliceKey key) {
+        return slices.computeIfAbsent(key, k -> new SliceDrift(config, k));
     }
 }

@@ -141,6 +141,23 @@ public final class ScoreHistogram {
         return out;
     }
 
+    /**
+     * Replaces the counts with {@code bins} (one per bin; copied), e.g. when a window is read back from a state store.
+     * Modifies this histogram.
+     */
+    public void restore(long[] bins) {
+        if (bins.length != counts.length) {
+            throw new IllegalArgumentException("got " + bins.length + " bin counts for a histogram of " + counts.length + " bins");
+        }
+        long sum = 0;
+        for (long c : bins) {
+            if (c < 0) throw new IllegalArgumentException("negative bin count " + c);
+            sum = Math.addExact(sum, c);
+        }
+        System.arraycopy(bins, 0, counts, 0, counts.length);
+        total = sum;
+    }
+
     /** Read-only access for the statistics without a copy. */
     long[] countsView() {
         return counts;

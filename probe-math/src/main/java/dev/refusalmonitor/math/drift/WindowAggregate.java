@@ -101,6 +101,45 @@ public final class WindowAggregate {
         for (int i = 0; i < sectorCounts.length; i++) sectorCounts[i] += other.sectorCounts[i];
     }
 
+    /**
+     * Replaces every count (a window read back from a state store). The sector counts follow
+     * {@link #sectorBuckets()}; both histograms and the sector counts must sum to n. Modifies this aggregate.
+     */
+    public void restore(long n, double sumProbeProbability, long flagged, long castFired, long ood, long[] sectorCounts,
+                        long[] probabilityBins, long[] mahalanobisBins) {
+        if (sectorCounts.length != this.sectorCounts.length) {
+            throw new IllegalArgumentException("got " + sectorCounts.length + " sector counts for "
+                    + this.sectorCounts.length + " sector buckets");
+        }
+        long sectors = 0;
+        for (long c : sectorCounts) {
+            if (c < 0) throw new IllegalArgumentException("negative sector count " + c);
+            sectors = Math.addExact(sectors, c);
+        }
+        if (n < 0 || flagged < 0 || flagged > n || castFired < 0 || castFired > n || ood < 0 || ood > n || sectors != n
+                || !(sumProbeProbability >= 0 && sumProbeProbability <= n)) {
+            throw new IllegalArgumentException("inconsistent window counts: n=" + n + ", flagged=" + flagged + ", cast="
+                    + castFired + ", ood=" + ood + ", sectors=" + sectors + ", sum p=" + sumProbeProbability);
+        }
+        probability.restore(probabilityBins);
+        mahalanobis.restore(mahalanobisBins);
+        if (probability.total() != n || mahalanobis.total() != n) {
+            throw new IllegalArgumentException("histogram totals " + probability.total() + ", " + mahalanobis.total()
+                    + " differ from n=" + n);
+        }
+        System.arraycopy(sectorCounts, 0, this.sectorCounts, 0, sectorCounts.length);
+        this.n = n;
+        this.sumProbeProbability = sumProbeProbability;
+        this.flagged = flagged;
+        this.castFired = castFired;
+        this.ood = ood;
+    }
+
+    /** A copy of the sector counts in {@link #sectorBuckets()} order. */
+    public long[] sectorCounts() {
+        return sectorCounts.clone();
+    }
+
     /** Zeroes every count. */
     public void clear() {
         n = 0;
