@@ -222,7 +222,13 @@ class KafkaTopicsAndAclsTest {
         for (TopicId id : List.of(TopicId.SAFETY_SCORES, TopicId.HIDDEN_STATES_DLQ, TopicId.HIDDEN_STATES_RETRY)) {
             needs.add(new Need("topic", c.topic(id).name(), "Write", false, "topology sink"));
         }
-        needs.add(new Need("topic", c.topic(TopicId.DRIFT).name(), "Write", false, "DriftListener producer"));
+        needs.add(new Need("topic", c.topic(TopicId.DRIFT).name(), "Write", false, "topology sink (drift reports)"));
+        needs.add(new Need("topic", c.topic(TopicId.DRIFT_PARTIALS).name(), "Write", false, "topology sink (drift partials)"));
+        needs.add(new Need("topic", c.topic(TopicId.DRIFT_PARTIALS).name(), "Read", false, "topology source (drift partials)"));
+        // Changelogs of the drift stores: Kafka Streams creates them (InternalTopicManager), writes and restores them.
+        for (String op : List.of("Create", "Read", "Write", "DescribeConfigs")) {
+            needs.add(new Need("topic", c.applicationId() + "-", op, true, "Kafka Streams changelog topics"));
+        }
         // TopicProvisioner lists, describes and describes the configs of every monitor topic at start.
         for (TopicSettings t : c.topics()) {
             needs.add(new Need("topic", t.name(), "Describe", false, "TopicProvisioner listTopics/describeTopics"));

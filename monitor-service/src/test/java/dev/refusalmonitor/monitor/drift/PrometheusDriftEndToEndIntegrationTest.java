@@ -87,6 +87,10 @@ class PrometheusDriftEndToEndIntegrationTest {
             s.put(MonitorConfig.topicKey(TopicId.HIDDEN_STATES, "partitions"), "1");
             s.put(MonitorConfig.DRIFT_WINDOW_SIZE, "50");
             s.put(MonitorConfig.DRIFT_REFERENCE_WINDOWS, "4");
+            // Partials of 10 handed on only when full (or at a version change): every window is exactly 50 requests,
+            // as the counts below assume.
+            s.put(MonitorConfig.DRIFT_PARTIAL_RECORDS, "10");
+            s.put(MonitorConfig.DRIFT_PARTIAL_INTERVAL_MS, "3600000");
             s.put(MonitorConfig.METRICS_TENANT_ALLOWLIST, "tenant-a");
             s.put(MonitorConfig.METRICS_ROUTE_ALLOWLIST, "chat");
             s.put(MonitorConfig.DIRECTIONS_TRUSTED_KEYS, TestKeys.publicKeyFile().toString());

@@ -52,6 +52,11 @@ public final class StreamTestSupport {
      * so read_committed readers see results quickly. {@code extra} overrides any of these.
      */
     public static MonitorConfig config(String bootstrap, String prefix, Path stateDir, Map<String, String> extra) {
+        return MonitorConfig.of(settings(bootstrap, prefix, stateDir, extra));
+    }
+
+    /** The settings behind {@link #config} (e.g. to start a monitor in another process with {@code --set}). */
+    public static Map<String, String> settings(String bootstrap, String prefix, Path stateDir, Map<String, String> extra) {
         Map<String, String> o = new HashMap<>();
         o.put("bootstrap.servers", bootstrap);
         o.put(MonitorConfig.APPLICATION_ID, prefix + "-app");
@@ -65,7 +70,7 @@ public final class StreamTestSupport {
         o.put("commit.interval.ms", "100");
         o.put(MonitorConfig.DIRECTIONS_TRUSTED_KEYS, TestKeys.publicKeyFile().toString());
         o.putAll(extra);
-        return MonitorConfig.of(o);
+        return o;
     }
 
     /** Produces the records in order (acks=all, idempotent) and returns where each one landed. */

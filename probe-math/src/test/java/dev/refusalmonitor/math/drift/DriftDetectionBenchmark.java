@@ -52,13 +52,24 @@ public final class DriftDetectionBenchmark {
         }
 
         void next(DriftTracker tracker, SliceKey key, long t) {
+            next((p, flagged, fired, oodTail, maha, sector) ->
+                    tracker.observe(key, p, flagged, fired, oodTail, maha, sector, t, version));
+        }
+
+        /** Draws one request and hands it to {@code sink}. */
+        void next(Request sink) {
             boolean harmful = rng.nextDouble() < harmfulShare;
             double p = harmful ? beta(8, 2) : beta(1, 12);
             double maha = (harmful ? 3 : -3) + 1.5 * rng.nextGaussian();
             boolean fired = rng.nextDouble() < (harmful ? 0.85 : 0.05);
             double oodTail = rng.nextDouble();
             String sector = harmful ? (rng.nextDouble() < 0.9 ? "refuse" : "comply_with_warning") : "comply";
-            tracker.observe(key, p, p >= threshold, fired, oodTail, maha, sector, t, version);
+            sink.accept(p, p >= threshold, fired, oodTail, maha, sector);
+        }
+
+        /** A uniform draw from the traffic's generator (e.g. which instance gets the request). */
+        int nextInt(int bound) {
+            return rng.nextInt(bound);
         }
 
         double beta(double a, double b) {
@@ -77,6 +88,11 @@ public final class DriftDetectionBenchmark {
                 if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
             }
         }
+    }
+
+    /** One drawn request. */
+    interface Request {
+        void accept(double p, boolean flagged, boolean fired, double oodTail, double maha, String sector);
     }
 
     /** Harmful share giving an expected flagged rate SHIFT_PP above baseline, from per-class flagged probabilities. */
