@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * grant, and so what the secured broker of this module enforces.
  */
 class AclTablesTest {
-    private static final Pattern RESOURCE = Pattern.compile("(topics?|group|transactionalId prefix|transactionalId)\\s+(.*)");
+    private static final Pattern RESOURCE = Pattern.compile("(topic prefix|topics?|group|transactionalId prefix|transactionalId)\\s+(.*)");
     private static final Pattern NAME = Pattern.compile("`([^`]+)`");
 
     @ParameterizedTest

@@ -105,7 +105,7 @@ class LeastPrivilegeTest {
             String line = r.messageLines().get(0);
             assertTrue(line.contains("topic(s) [drift-not-created] are missing") && line.contains("may not create them"), line);
             assertTrue(line.contains("Expected topics: [hidden-states, safety-scores, hidden-states.dlq, hidden-states.retry, "
-                    + "directions, directions.history, training-samples, drift-not-created]"), line);
+                    + "directions, directions.history, training-samples, drift-not-created, refusal-monitor-drift-partials]"), line);
             outputs.add(r.program(), r.out() + r.err()).assertFree("a password", kafka.secrets());
         }
     }

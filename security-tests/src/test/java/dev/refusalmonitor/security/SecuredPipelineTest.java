@@ -261,7 +261,7 @@ class SecuredPipelineTest {
             assertTrue(log.contains("directions for model '" + MODEL + "' now at version 1"), "the monitor did not load v1");
             // The monitor had no right to create topics, found them all, and said which it expected.
             assertTrue(log.contains("expected topics [hidden-states, safety-scores, hidden-states.dlq, hidden-states.retry, "
-                    + "directions, directions.history, training-samples, drift]: present"), "no 'expected topics' line");
+                    + "directions, directions.history, training-samples, drift, refusal-monitor-drift-partials]: present"), "no 'expected topics' line");
             // Each ran with exactly the ACLs written down, nothing was added.
             try (Admin admin = Admin.create(kafka.adminProperties())) {
                 Set<AclBinding> written = new HashSet<>();

@@ -124,7 +124,7 @@ public final class MetricNames {
     /** Counter: drift windows closed, per slice. Prometheus: {@value #PROM_DRIFT_WINDOWS}. */
     public static final String DRIFT_WINDOWS = DRIFT_PREFIX + ".windows";
     public static final String PROM_DRIFT_WINDOWS = "refusal_monitor_drift_windows_total";
-    /** Gauge: slices the tracker holds (bounded by the caps). Prometheus: {@value #PROM_DRIFT_SLICES}. */
+    /** Gauge: drift slices whose windows this instance owns (bounded by the caps). Prometheus: {@value #PROM_DRIFT_SLICES}. */
     public static final String DRIFT_SLICES = DRIFT_PREFIX + ".slices";
     public static final String PROM_DRIFT_SLICES = "refusal_monitor_drift_slices";
     /** Counter: drift reports, by {@link #TAG_OUTCOME} ({@code sent}, {@code failed}) on the drift topic. Prometheus: {@value #PROM_DRIFT_REPORTS}. */

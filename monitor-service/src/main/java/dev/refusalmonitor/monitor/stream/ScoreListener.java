@@ -5,7 +5,7 @@ import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 
 /**
- * Observes every outcome of the scoring processor on the stream thread (the drift tracker and the demo's live
+ * Observes every outcome of the scoring processor on the stream thread (e.g. the demo's live
  * summary). Implementations must be thread-safe and fast; they must not keep the hidden state.
  */
 public interface ScoreListener {
