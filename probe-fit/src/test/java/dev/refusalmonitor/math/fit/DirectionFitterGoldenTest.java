@@ -67,14 +67,8 @@ class DirectionFitterGoldenTest {
                 PlantedTruthSpec.of(nh + heldH, ns + heldS, D, LAYERS.length, seed).withSeparation(0.9));
         LabelledLayers all = new LabelledLayers(LAYERS, s.harmful(), nh + heldH, s.harmless(), ns + heldS, D,
                 responses ? s.harmfulResponses() : null);
-        return new LabelledLayers[]{all.rows(range(0, nh), range(0, ns)),
-                all.rows(range(nh, nh + heldH), range(ns, ns + heldS))};
-    }
-
-    private static int[] range(int from, int to) {
-        int[] r = new int[to - from];
-        for (int i = 0; i < r.length; i++) r[i] = from + i;
-        return r;
+        return new LabelledLayers[]{all.rows(Rows.range(0, nh), Rows.range(0, ns)),
+                all.rows(Rows.range(nh, nh + heldH), Rows.range(ns, ns + heldS))};
     }
 
     private static DirectionFitter.Options options(DirectionFitter.MultiLayer multi, boolean l2, int exactMaxDim,
