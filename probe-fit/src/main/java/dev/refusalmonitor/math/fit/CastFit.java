@@ -117,8 +117,7 @@ public final class CastFit {
                 double theta = lo + k * step;
                 long tp = above ? countAbove(h, theta) : countBelow(h, theta);
                 long fp = above ? countAbove(s, theta) : countBelow(s, theta);
-                long fn = h.length - tp;
-                double f1 = tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + fp + fn);
+                double f1 = f1(tp, fp, h.length - tp);
                 if (f1 > bestF1) {
                     bestF1 = f1;
                     runFirst = runLast = k;
@@ -154,15 +153,25 @@ public final class CastFit {
             Inputs.matrix("heldHarmful", heldHarmful[l], nHeldHarmful, d, 1);
             Inputs.matrix("heldHarmless", heldHarmless[l], nHeldHarmless, d, 1);
             CastScorer scorer = new CastScorer(c, 0, true);
-            double[] sh = new double[nHeldHarmful], ss = new double[nHeldHarmless];
-            for (int i = 0; i < nHeldHarmful; i++) sh[i] = scorer.similarity(heldHarmful[l], i * d);
-            for (int i = 0; i < nHeldHarmless; i++) ss[i] = scorer.similarity(heldHarmless[l], i * d);
-            ThresholdChoice choice = searchThreshold(sh, ss, step);
+            ThresholdChoice choice = searchThreshold(similarities(scorer, heldHarmful[l], nHeldHarmful, d),
+                    similarities(scorer, heldHarmless[l], nHeldHarmless, d), step);
             perLayer.add(new CastParams(c, choice.threshold(), choice.firesAbove(), choice.f1()));
             CastParams bestSoFar = perLayer.get(best);
             if (choice.f1() > bestSoFar.f1() || (choice.f1() == bestSoFar.f1() && layers[l] < layers[best])) best = l;
         }
         return new Result(layers.clone(), List.copyOf(perLayer), best);
+    }
+
+    /** s(x) of each row of row-major [n, d] {@code rows}. */
+    static double[] similarities(CastScorer scorer, float[] rows, int n, int d) {
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = scorer.similarity(rows, i * d);
+        return out;
+    }
+
+    /** F1 = 2TP / (2TP + FP + FN); 0 when nothing harmful is caught. */
+    static double f1(double tp, double fp, double fn) {
+        return tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 
     /** Number of values (sorted ascending) strictly greater than t. */

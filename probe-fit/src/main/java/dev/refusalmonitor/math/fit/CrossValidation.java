@@ -70,12 +70,7 @@ public final class CrossValidation {
     }
 
     private static void deal(int[] fold, int from, int n, int k, SplittableRandom rnd) {
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) perm[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = perm[i]; perm[i] = perm[j]; perm[j] = t;
-        }
+        int[] perm = Permutations.shuffled(n, rnd);
         for (int i = 0; i < n; i++) fold[from + perm[i]] = i % k;
     }
 
@@ -115,7 +110,7 @@ public final class CrossValidation {
         double loss = 0;
         for (int i = 0; i < oof.length; i++) {
             double m = harmful[i] ? oof[i] : -oof[i];
-            loss += m > 0 ? Math.log1p(Math.exp(-m)) : -m + Math.log1p(Math.exp(m));
+            loss += LogisticProbeFit.softplusNeg(m);
         }
         double[] foldAuc = new double[k], foldTpr = new double[k];
         for (int f = 0; f < k; f++) {

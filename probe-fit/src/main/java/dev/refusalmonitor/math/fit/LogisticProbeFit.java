@@ -1,6 +1,7 @@
 package dev.refusalmonitor.math.fit;
 
 import dev.refusalmonitor.contract.directions.LogisticProbeParams;
+import dev.refusalmonitor.math.score.ProbeScorer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -132,13 +133,6 @@ public final class LogisticProbeFit {
         return t > 0 ? Math.log1p(Math.exp(-t)) : -t + Math.log1p(Math.exp(t));
     }
 
-    /** sigmoid(t) = 1/(1 + exp(−t)), without overflow. */
-    static double sigmoid(double t) {
-        if (t >= 0) return 1 / (1 + Math.exp(-t));
-        double e = Math.exp(t);
-        return e / (1 + e);
-    }
-
     /** Function and gradient of a smooth objective in R^m. */
     interface Function {
         /** Returns f(theta) and writes ∇f(theta) into grad (modified). */
@@ -192,7 +186,7 @@ public final class LogisticProbeFit {
                     margins[i] = m;
                     double ym = y[i] * m;
                     l += softplusNeg(ym);
-                    residual[i] = -c * y[i] * sigmoid(-ym);
+                    residual[i] = -c * y[i] * ProbeScorer.sigmoid(-ym);
                 }
                 loss[t] = l;
                 double[] acc = partial[t];

@@ -52,6 +52,12 @@ public final class OperatingPoint {
         public double atLeastThreshold() {
             return Math.nextUp(tau);
         }
+
+        /** τ negated, the figures kept: a rule chosen on negated scores, stated on the original ones (and back). */
+        Choice negated() {
+            return new Choice(-tau, targetFpr, confidence, harmless, harmful, allowedFalsePositives, heldOutFpr,
+                    expectedFpr, fprLow, fprHigh, targetMet, tpr, tprLow, tprHigh);
+        }
     }
 
     /**
@@ -129,9 +135,14 @@ public final class OperatingPoint {
 
     /** The same rule for a decision that fires when the score is strictly below a threshold (scores negated). */
     public static Choice chooseBelow(double[] harmful, double[] harmless, double targetFpr, double confidence) {
-        Choice c = choose(negate(harmful), negate(harmless), targetFpr, confidence);
-        return new Choice(-c.tau(), c.targetFpr(), c.confidence(), c.harmless(), c.harmful(), c.allowedFalsePositives(),
-                c.heldOutFpr(), c.expectedFpr(), c.fprLow(), c.fprHigh(), c.targetMet(), c.tpr(), c.tprLow(), c.tprHigh());
+        return choose(negate(harmful), negate(harmless), targetFpr, confidence).negated();
+    }
+
+    /** {@link #stricter} for a decision that fires when the score is strictly below the threshold. */
+    public static Choice stricterBelow(Choice oof, double[] oofHarmful, double[] oofHarmless, double[] inSampleHarmful,
+                                       double[] inSampleHarmless) {
+        return stricter(oof.negated(), negate(oofHarmful), negate(oofHarmless), negate(inSampleHarmful),
+                negate(inSampleHarmless)).negated();
     }
 
     private static double fprCriterion(int k, int n, double confidence) {

@@ -27,7 +27,7 @@ public final class PcaReadingVector {
         Inputs.matrix("harmless", harmless, nHarmless, d, 1);
         int m = Math.min(nHarmful, nHarmless);
         SplittableRandom rnd = new SplittableRandom(seed);
-        int[] ph = permutation(nHarmful, rnd), ps = permutation(nHarmless, rnd);
+        int[] ph = Permutations.shuffled(nHarmful, rnd), ps = Permutations.shuffled(nHarmless, rnd);
         float[] diff = new float[m * d];
         double[] meanDiff = new double[d];
         double[] centre = new double[d];
@@ -54,17 +54,5 @@ public final class PcaReadingVector {
         float[] out = new float[d];
         for (int j = 0; j < d; j++) out[j] = (float) (proj < 0 ? -v[j] : v[j]);
         return out;
-    }
-
-    private static int[] permutation(int n, SplittableRandom rnd) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 }

@@ -44,14 +44,9 @@ public final class Selectivity {
 
     /** A seeded Fisher–Yates permutation of the labels (a new array; the input is not modified). */
     public static boolean[] shuffle(boolean[] labels, long seed) {
-        boolean[] out = labels.clone();
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = out.length - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            boolean t = out[i];
-            out[i] = out[j];
-            out[j] = t;
-        }
+        int[] perm = Permutations.shuffled(labels.length, new SplittableRandom(seed));
+        boolean[] out = new boolean[labels.length];
+        for (int i = 0; i < out.length; i++) out[i] = labels[perm[i]];
         return out;
     }
 }

@@ -31,14 +31,9 @@ class DirectionFitterDetectionTest {
         SyntheticActivations.Sample s = SyntheticActivations.generate(
                 PlantedTruthSpec.of(nh + heldH, ns + heldS, D, LAYERS.length, seed).withSeparation(0.8));
         LabelledLayers all = new LabelledLayers(LAYERS, s.harmful(), nh + heldH, s.harmless(), ns + heldS, D, null);
-        int[] fitH = range(0, nh), fitS = range(0, ns), heldHr = range(nh, nh + heldH), heldSr = range(ns, ns + heldS);
+        int[] fitH = Rows.range(0, nh), fitS = Rows.range(0, ns);
+        int[] heldHr = Rows.range(nh, nh + heldH), heldSr = Rows.range(ns, ns + heldS);
         return new LabelledLayers[]{all.rows(fitH, fitS), all.rows(heldHr, heldSr)};
-    }
-
-    private static int[] range(int from, int to) {
-        int[] r = new int[to - from];
-        for (int i = 0; i < r.length; i++) r[i] = from + i;
-        return r;
     }
 
     private static DirectionFitter.Options options(double target, DirectionFitter.MultiLayer multi) {

@@ -20,6 +20,13 @@ final class Rows {
         return out;
     }
 
+    /** from, from + 1, …, to − 1. */
+    static int[] range(int from, int to) {
+        int[] r = new int[to - from];
+        for (int i = 0; i < r.length; i++) r[i] = from + i;
+        return r;
+    }
+
     /** nA trues followed by nB falses. */
     static boolean[] labels(int nA, int nB) {
         boolean[] y = new boolean[nA + nB];
