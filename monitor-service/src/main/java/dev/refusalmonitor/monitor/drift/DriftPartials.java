@@ -40,6 +40,11 @@ public final class DriftPartials {
     private final int partialRecords;
     private final DriftMetrics metrics;
     private final SliceResolver resolver;
+    /**
+     * The store's partials as objects, so a request costs an encode but no decode. The store stays the truth: this is
+     * cleared whenever the task (re)initialises and refilled from the store on demand.
+     */
+    private final java.util.Map<String, DriftPartial> open = new java.util.HashMap<>();
     private KeyValueStore<String, byte[]> store;
 
     public DriftPartials(DriftConfig config, TagAllowlist tenants, TagAllowlist routes, int partialRecords,
@@ -56,6 +61,7 @@ public final class DriftPartials {
     /** Binds the task's partials store (the processor's {@code init}). */
     public void init(KeyValueStore<String, byte[]> store) {
         this.store = store;
+        open.clear();
     }
 
     /**
@@ -88,9 +94,11 @@ public final class DriftPartials {
             partial.add(p, score.getFlagged(), score.getCastFired(), ood, maha, sector, t);
             if (partial.counts().n() >= partialRecords) {
                 store.delete(k);
+                open.remove(k);
                 handOn.accept(partial);
             } else {
                 store.put(k, DriftStateCodec.partial(partial));
+                open.put(k, partial);
             }
         }
     }
@@ -103,12 +111,16 @@ public final class DriftPartials {
         }
         for (KeyValue<String, byte[]> kv : all) {
             store.delete(kv.key);
-            DriftPartial partial = decode(kv.key, kv.value);
+            DriftPartial partial = open.remove(kv.key);
+            if (partial == null) partial = decode(kv.key, kv.value);
             if (partial != null && partial.counts().n() > 0) handOn.accept(partial);
         }
+        open.clear();
     }
 
     private DriftPartial load(String key) {
+        DriftPartial known = open.get(key);
+        if (known != null) return known;
         byte[] bytes = store.get(key);
         if (bytes == null) return null;
         DriftPartial partial = decode(key, bytes);

@@ -10,7 +10,6 @@ import dev.refusalmonitor.math.drift.WindowAggregate;
 import dev.refusalmonitor.math.drift.WindowClose;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -252,13 +251,40 @@ public final class DriftStateCodec {
     }
 
     private static byte[] write(Writer w) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        Buffer bytes = new Buffer();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             w.write(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
         return bytes.toByteArray();
+    }
+
+    /** An unsynchronised byte sink: a partial is written on every scored request (ByteArrayOutputStream locks per call). */
+    private static final class Buffer extends java.io.OutputStream {
+        private byte[] buf = new byte[512];
+        private int size;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buf[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buf, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            if (size + more > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, size);
+        }
     }
 
     private static <T> T read(byte[] bytes, byte tag, Reader<T> r) {
