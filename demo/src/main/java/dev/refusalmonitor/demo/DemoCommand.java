@@ -136,6 +136,8 @@ public final class DemoCommand implements Callable<Integer> {
         KeyPair key = SigningKeys.generate();
         DirectionSetSigner signer = DirectionSetSigner.of(key);
         Path keyDir = Files.createTempDirectory("refusal-monitor-demo-key");
+        // Its own Kafka Streams state: the broker is new at every run, and two demos must not share a state lock.
+        Path stateDir = Files.createTempDirectory("refusal-monitor-demo-state");
         try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.startDefault()) {
             SigningKeys.write(key, keyDir);
             Map<String, String> settings = new HashMap<>();
@@ -144,6 +146,7 @@ public final class DemoCommand implements Callable<Integer> {
             settings.put("application.id", "refusal-monitor-demo");
             settings.put(MonitorConfig.HTTP_PORT, Integer.toString(httpPort));
             settings.put("commit.interval.ms", "500");
+            settings.put("state.dir", stateDir.toString());
             MonitorConfig config = MonitorConfig.of(settings);
             LiveSummary summary = new LiveSummary();
             try (MonitorApp app = MonitorApp.start(config, summary);
@@ -162,6 +165,9 @@ public final class DemoCommand implements Callable<Integer> {
             Files.deleteIfExists(keyDir.resolve(SigningKeys.PRIVATE_KEY_FILE));
             Files.deleteIfExists(keyDir.resolve(SigningKeys.PUBLIC_KEY_FILE));
             Files.deleteIfExists(keyDir);
+            try (java.util.stream.Stream<Path> walk = Files.walk(stateDir)) {
+                for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            }
         }
     }
 
