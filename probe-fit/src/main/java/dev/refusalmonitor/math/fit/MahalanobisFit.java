@@ -86,4 +86,31 @@ public final class MahalanobisFit {
                 low.remainderVariance(), exact, cov.l2Normalize(), options.oodCalibration());
         return new Result(params, VectorOps.toFloat(cov.meanHarmful()), VectorOps.toFloat(cov.meanHarmless()), low);
     }
+
+    /**
+     * σ²_rem = (tr Σ − Σᵢ₌₁ᵏ λᵢ)/(d − k), the mean of the eigenvalues not kept, floored at {@code floor} against
+     * rounding; the floor itself when k = d (it does not enter the distance then).
+     */
+    static double remainderVariance(double trace, double keptSum, int d, int k, double floor) {
+        return k < d ? Math.max((trace - keptSum) / (d - k), floor) : floor;
+    }
+
+    /**
+     * The low-rank path of {@code params} cut to its first {@code k} eigenpairs: what a fit with
+     * {@code lowRankK = k} on the same covariance returns (the top k eigenpairs of the same Σ, the remainder variance
+     * from its trace d · traceOverD), so rank can be studied without refitting. The exact factor is kept; the OOD
+     * calibration is dropped (its distances belong to the fitted k).
+     *
+     * @throws IllegalArgumentException when k is not in [1, params.k()]
+     */
+    public static MahalanobisParams truncate(MahalanobisParams params, int d, int k) {
+        if (k < 1 || k > params.k()) throw new IllegalArgumentException("k must be in [1, " + params.k() + "], got " + k);
+        double kept = 0;
+        for (int i = 0; i < k; i++) kept += params.eigenvalues()[i];
+        double remainder = remainderVariance(params.traceOverD() * d, kept, d, k, params.eigenvalueFloor());
+        return new MahalanobisParams(params.shrinkage(), params.traceOverD(), params.eigenvalueFloor(),
+                params.conditionNumber(), k, java.util.Arrays.copyOf(params.eigenvectors(), k * d),
+                java.util.Arrays.copyOf(params.eigenvalues(), k), remainder, params.exactWhitening(),
+                params.l2Normalize(), new float[0]);
+    }
 }
