@@ -5,6 +5,7 @@ import dev.refusalmonitor.bench.Machine;
 import dev.refusalmonitor.contract.HalfFloats;
 import dev.refusalmonitor.contract.directions.MahalanobisParams;
 import dev.refusalmonitor.math.fit.ClassData;
+import dev.refusalmonitor.math.fit.DirectionFitter;
 import dev.refusalmonitor.math.fit.MahalanobisFit;
 import dev.refusalmonitor.math.fit.PooledCovariance;
 import dev.refusalmonitor.math.fit.RocAuc;
@@ -38,6 +39,8 @@ import java.util.SplittableRandom;
  */
 public final class MahalanobisRankBenchmark {
     private static final int[] RANKS = {8, 16, 32, 64};
+    /** The fitter's default: Mahalanobis++ (rows and x L2-normalised). */
+    private static final boolean L2 = DirectionFitter.DEFAULT_MAHALANOBIS_L2_NORMALIZE;
 
     private MahalanobisRankBenchmark() {
     }
@@ -50,7 +53,8 @@ public final class MahalanobisRankBenchmark {
         Path out = Path.of(args[0]);
         StringBuilder md = new StringBuilder("### Rank and storage: quality and speed (`benchmarks/run-rank.sh`)\n\n");
         md.append("Command: `").append(args[1]).append("`\n\nMachine: ").append(Machine.describe()).append("\n\n");
-        md.append("One covariance fit per data set (PooledCovariance, Ledoit–Wolf shrinkage, top 64 eigenpairs); lower ranks cut "
+        md.append("One covariance fit per data set (PooledCovariance, Ledoit–Wolf shrinkage, top 64 eigenpairs; rows L2-normalised "
+                + "first (Mahalanobis++), the fitter's default " + (L2 ? "(on)" : "(off)") + "); lower ranks cut "
                 + "from it with `MahalanobisFit.truncate` (the top-k eigenpairs and trace-based remainder variance a fit at k returns). "
                 + "AUROC of the refusal score d_S − d_H (held-out harmful vs harmless) and of the OOD score min(d_H, d_S) (OOD rows vs "
                 + "held-out in-distribution rows); ns/record = `MahalanobisScorer.score` (both distances, one thread, fastest of 7 × 0.25 s after warm-up). "
@@ -121,8 +125,9 @@ public final class MahalanobisRankBenchmark {
         int d = e.d();
         MahalanobisFit.Result fit = FITS.computeIfAbsent(e.name(), n -> {
             long t0 = System.nanoTime();
-            PooledCovariance cov = PooledCovariance.fit(train, false);
-            MahalanobisFit.Result r = MahalanobisFit.fit(cov, MahalanobisFit.Options.defaults(d).withLowRankK(64).withExact(d <= 1024));
+            PooledCovariance cov = PooledCovariance.fit(train, L2);
+            MahalanobisFit.Result r = MahalanobisFit.fit(cov, MahalanobisFit.Options.defaults(d).withLowRankK(64)
+                    .withExact(d <= 1024).withL2Normalize(L2));
             System.err.printf(Locale.ROOT, "%s: fitted in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
             return r;
         });
