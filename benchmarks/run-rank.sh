@@ -13,7 +13,7 @@ args=()
 section=$(mktemp)
 load=$(load_note)
 java -Xmx6g --add-modules jdk.incubator.vector -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_cp" \
-  dev.refusalmonitor.bench.detection.MahalanobisRankBenchmark "$section" "benchmarks/run-rank.sh" "${args[@]}"
+  dev.refusalmonitor.bench.detection.MahalanobisRankBenchmark "$section" "benchmarks/run-rank.sh\` at commit \`$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD || echo ' (with uncommitted changes)')" "${args[@]}"
 printf "\n%s 1-minute load average at the end: %s.\n" "$load" "$(cut -d' ' -f1 /proc/loadavg)" >> "$section"
 /usr/bin/python3 "$root/benchmarks/md_section.py" "${BENCHMARKS_MD:-$root/BENCHMARKS.md}" "$section" "## Mahalanobis eigenvector storage"
 rm -f "$section"
