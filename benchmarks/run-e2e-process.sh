@@ -5,13 +5,13 @@
 # against it (plain consumer, Streams pass-through, monitor EOS/ALOS per Mahalanobis rank, 2 instances, Python), stops
 # the broker, and writes the "### Broker in its own process" subsection of "End-to-end monitor" in BENCHMARKS.md.
 # Usage: benchmarks/run-e2e-process.sh [F32_RECORDS BF16_RECORDS]   default 50000 20000 (~20 min on 2 cores)
-# Env: E2E_RANKS (default 64,16): Mahalanobis ranks of the monitor rows; E2E_ROUNDS (default 3): rounds (medians); E2E_PORT (19092..19098, default 19092;
+# Env: E2E_RANKS (default 64,32,16): Mahalanobis ranks of the monitor rows; E2E_ROUNDS (default 3): rounds (medians); E2E_PORT (19092..19098, default 19092;
 # the controller listens on the next port). Topic data goes to a temp dir (~1.6 GiB at the defaults), removed at the end.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build_benchmarks
 f32=${1:-50000}; bf16=${2:-20000}
-ranks=${E2E_RANKS:-64,16}
+ranks=${E2E_RANKS:-64,32,16}
 rounds=${E2E_ROUNDS:-3}
 port=${E2E_PORT:-19092}
 [ "$port" -ge 19092 ] && [ "$port" -le 19098 ] || { echo "E2E_PORT must be in 19092..19098" >&2; exit 2; }
@@ -62,7 +62,7 @@ note="Broker: Kafka 4.3.1 KRaft, one combined broker+controller node in its own 
 section=$(mktemp)
 load=$(load_note)
 java -Xmx4g --add-modules jdk.incubator.vector $log -Dbench.ranks="$ranks" -Dbench.rounds="$rounds" -cp "$bench_cp" \
-  dev.refusalmonitor.bench.e2e.ProcessBrokerBenchmark "$section" "benchmarks/run-e2e-process.sh${*:+ $*}${E2E_RANKS:+ (E2E_RANKS=$E2E_RANKS)}${E2E_ROUNDS:+ (E2E_ROUNDS=$E2E_ROUNDS)}" \
+  dev.refusalmonitor.bench.e2e.ProcessBrokerBenchmark "$section" "${E2E_RANKS:+E2E_RANKS=$E2E_RANKS }${E2E_ROUNDS:+E2E_ROUNDS=$E2E_ROUNDS }benchmarks/run-e2e-process.sh${*:+ $*}\` at commit \`$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD || echo ' (with uncommitted changes)')" \
   "127.0.0.1:$port" "$broker_pid" "$f32" "$bf16" "$root/benchmarks/e2e/python_consumer.py" "$note" || status=$?
 end_load=$(cut -d' ' -f1 /proc/loadavg)
 if [ -s "$section" ]; then

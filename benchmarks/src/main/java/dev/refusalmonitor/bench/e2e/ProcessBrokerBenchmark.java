@@ -45,7 +45,11 @@ public final class ProcessBrokerBenchmark {
     private final String bootstrap;
     private final long brokerPid;
     private final Path work;
-    /** Records scored by this JVM + by the second instance in the last two-instance run. */
+    private static double rate(long n, long firstMs, long lastMs) {
+        return n < 2 || lastMs <= firstMs ? 0 : (n - 1) / ((lastMs - firstMs) / 1e3);
+    }
+
+    /** Per round: records scored by this JVM + by the second instance, their rates. */
     private String split = "";
 
     private ProcessBrokerBenchmark(String bootstrap, long brokerPid, Path work) {
@@ -66,7 +70,7 @@ public final class ProcessBrokerBenchmark {
         int f32Records = Integer.parseInt(args[4]), bf16Records = Integer.parseInt(args[5]);
         Path python = Path.of(args[6]);
         String brokerNote = args[7];
-        int[] ranks = Arrays.stream(System.getProperty("bench.ranks", "64,16").split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] ranks = Arrays.stream(System.getProperty("bench.ranks", "64,32,16").split(",")).mapToInt(Integer::parseInt).toArray();
         int instancesK = Integer.getInteger("bench.instances-k", MahalanobisFit.DEFAULT_LOW_RANK_K);
         ProcessBrokerBenchmark p = new ProcessBrokerBenchmark(bootstrap, brokerPid, Files.createTempDirectory("refusal-e2e-process"));
 
@@ -95,6 +99,7 @@ public final class ProcessBrokerBenchmark {
     private void workload(StringBuilder md, List<String> notes, String name, int layers, DType dtype, int n, int[] ranks,
                           int instancesK, Path python) throws Exception {
         String tag = layers + "l" + (dtype == DType.D_TYPE_F32 ? "f32" : "bf16");
+        split = "";
         long t0 = System.nanoTime();
         DirectionSetModel base = FittedSets.cached(D, layers, 200, 1024);
         System.err.printf("%s: set ready in %.0f s%n", name, (System.nanoTime() - t0) / 1e9);
@@ -147,7 +152,7 @@ public final class ProcessBrokerBenchmark {
             row(md, name, e.getKey(), median(e.getValue()), range(e.getValue()), passThrough, plain.perSecond);
         }
         notes.add(String.format(Locale.ROOT, "%s: %d records (%d KiB of tensor data each), set with %d layers, scoring "
-                        + "layer %d, Mahalanobis ensemble over %s (each a low-rank Mahalanobis per record), multi-layer probe %s. Two instances scored %s records (this JVM + the second). Python: `%s`.",
+                        + "layer %d, Mahalanobis ensemble over %s (each a low-rank Mahalanobis per record), multi-layer probe %s. Two instances (this JVM + the second; the table's rate is the sum of the two instances' own rates, span rate = all records over the first to the last score of either): %s. Python: `%s`.",
                 name, n, layers * D * (dtype == DType.D_TYPE_F32 ? 4 : 2) / 1024, base.layers().size(), base.scoringLayer(),
                 ensemble == 0 ? "no layers" : Arrays.toString(base.ensembleLayers()),
                 base.multiLayerProbe() == null ? "none" : base.multiLayerProbe().kind() + " " + Arrays.toString(base.multiLayerProbe().layers()),
@@ -268,9 +273,16 @@ public final class ProcessBrokerBenchmark {
             if (dead.get() + childDead.get() > 0) throw new IllegalStateException(prefix + ": records were dead-lettered");
             long f = count.get() == 0 ? childFirst.get() : childCount.get() == 0 ? first.get() : Math.min(first.get(), childFirst.get());
             long l = Math.max(last.get(), childLast.get());
-            System.err.printf("%s: this JVM scored %d, the second %d%n", prefix, count.get(), childCount.get());
-            split = count.get() + " + " + childCount.get();
-            return (n - 1) / ((l - f) / 1e3);
+            // Each instance's own rate (its records over its first-to-last score), summed: the two together while both
+            // score. The span rate (all records over the first to the last score of either) also counts the time one
+            // instance scores alone when the other got its partition later.
+            double own = rate(count.get(), first.get(), last.get()), other = rate(childCount.get(), childFirst.get(), childLast.get());
+            double span = (n - 1) / ((l - f) / 1e3);
+            System.err.printf("%s: this JVM scored %d (%.0f/s), the second %d (%.0f/s); span rate %.0f/s%n", prefix,
+                    count.get(), own, childCount.get(), other, span);
+            split += String.format(Locale.ROOT, "%s%d + %d records at %.0f + %.0f records/s (span rate %.0f)",
+                    split.isEmpty() ? "" : "; ", count.get(), childCount.get(), own, other, span);
+            return own + other;
         } finally {
             childIn.close();
             if (!child.waitFor(60, TimeUnit.SECONDS)) {
