@@ -151,6 +151,14 @@ public final class ProcessBrokerBenchmark {
                     : e.getKey().contains("at_least_once") ? ceilAlos.perSecond : Double.NaN;
             row(md, name, e.getKey(), median(e.getValue()), range(e.getValue()), passThrough, plain.perSecond);
         }
+        int dk = MahalanobisFit.DEFAULT_LOW_RANK_K;
+        if (runs.containsKey("monitor, exactly_once_v2, k = " + dk)) {
+            double eos = median(runs.get("monitor, exactly_once_v2, k = " + dk)).perSecond / ceilEos.perSecond;
+            double alos = median(runs.get("monitor, at_least_once, k = " + dk)).perSecond / ceilAlos.perSecond;
+            notes.add(String.format(Locale.ROOT, "**%s, target monitor ≥ 0.8× the Streams pass-through at the default k = %d "
+                    + "(every scorer on):** EOS %.2f× (%s), ALOS %.2f× (%s).", name, dk, eos, eos >= 0.8 ? "met" : "missed",
+                    alos, alos >= 0.8 ? "met" : "missed"));
+        }
         notes.add(String.format(Locale.ROOT, "%s: %d records (%d KiB of tensor data each), set with %d layers, scoring "
                         + "layer %d, Mahalanobis ensemble over %s (each a low-rank Mahalanobis per record), multi-layer probe %s. Two instances (this JVM + the second; the table's rate is the sum of the two instances' own rates, span rate = all records over the first to the last score of either): %s. Python: `%s`.",
                 name, n, layers * D * (dtype == DType.D_TYPE_F32 ? 4 : 2) / 1024, base.layers().size(), base.scoringLayer(),
