@@ -94,6 +94,10 @@ public final class ProcessBrokerBenchmark {
         md.append('\n');
         for (String n : notes) md.append(n).append("\n\n");
         Files.writeString(out, md.toString());
+        // The monitors' state directories (the topic data is in the broker's directory, which the script removes).
+        try (var paths = Files.walk(p.work)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
     private void workload(StringBuilder md, List<String> notes, String name, int layers, DType dtype, int n, int[] ranks,
