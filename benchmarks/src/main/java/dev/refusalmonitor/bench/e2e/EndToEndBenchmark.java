@@ -70,7 +70,7 @@ public final class EndToEndBenchmark {
     private final Map<Boolean, String> lastDrainTime = new HashMap<>();
     private String plainCpu = "";
 
-    private EndToEndBenchmark(String bootstrap, Path work) {
+    EndToEndBenchmark(String bootstrap, Path work) {
         this.bootstrap = bootstrap;
         this.work = work;
     }
@@ -221,13 +221,13 @@ public final class EndToEndBenchmark {
         }
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static String range(double[] v) {
+    static String range(double[] v) {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (double x : v) {
             lo = Math.min(lo, x);
@@ -245,7 +245,7 @@ public final class EndToEndBenchmark {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
     }
 
-    private void createTopic(String topic) throws Exception {
+    void createTopic(String topic) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, PARTITIONS, (short) 1)))
                     .all().get(60, TimeUnit.SECONDS);
@@ -263,9 +263,16 @@ public final class EndToEndBenchmark {
 
     /** Produces n records (rate 0 = as fast as possible) with event_time_unix_ms = the send time. */
     private void produce(String topic, int n, int dim, int rate, int seed) {
-        float[][] pool = new float[64][];
-        float[] rows = FittedSets.rows(dim, pool.length, 1234 + seed);
-        for (int i = 0; i < pool.length; i++) pool[i] = Arrays.copyOfRange(rows, i * dim, (i + 1) * dim);
+        produce(topic, n, dim, 1, dev.refusalmonitor.schemas.v1.DType.D_TYPE_F32, rate, seed);
+    }
+
+    /** Produces n records of {@code layers} layers (0..layers-1) in {@code dtype}; rate 0 = as fast as possible. */
+    void produce(String topic, int n, int dim, int layers, dev.refusalmonitor.schemas.v1.DType dtype, int rate, int seed) {
+        int poolSize = 64;
+        float[][][] pool = new float[layers][poolSize][];
+        float[][] rows = FittedSets.rows(dim, layers, poolSize, 1234 + seed);
+        for (int l = 0; l < layers; l++)
+            for (int i = 0; i < poolSize; i++) pool[l][i] = Arrays.copyOfRange(rows[l], i * dim, (i + 1) * dim);
         long start = System.nanoTime();
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
@@ -275,8 +282,9 @@ public final class EndToEndBenchmark {
                     if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
                 }
                 String id = "req-" + seed + "-" + i;
-                byte[] value = HiddenStateBuilder.create(id, FittedSets.MODEL_ID)
-                        .eventTimeUnixMs(System.currentTimeMillis()).layer(0, pool[i % pool.length]).toByteArray();
+                HiddenStateBuilder b = HiddenStateBuilder.create(id, FittedSets.MODEL_ID).eventTimeUnixMs(System.currentTimeMillis());
+                for (int l = 0; l < layers; l++) b.layer(l, pool[l][i % poolSize], dtype);
+                byte[] value = b.toByteArray();
                 p.send(new ProducerRecord<>(topic, id, value));
             }
             p.flush();
@@ -299,7 +307,7 @@ public final class EndToEndBenchmark {
     }
 
     /** A plain consumer reading every record of the topic, touching each value once; records/s. */
-    private double plainConsumer(String topic, int n, String group) {
+    double plainConsumer(String topic, int n, String group) {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(group, false),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
@@ -353,7 +361,7 @@ public final class EndToEndBenchmark {
         return Double.parseDouble(values[col].trim());
     }
 
-    private MonitorConfig config(String prefix, String inputTopic, boolean exactlyOnce) throws IOException {
+    MonitorConfig config(String prefix, String inputTopic, boolean exactlyOnce) throws IOException {
         Map<String, String> o = new HashMap<>();
         o.put("bootstrap.servers", bootstrap);
         o.put(MonitorConfig.APPLICATION_ID, prefix + "-app");
@@ -378,14 +386,20 @@ public final class EndToEndBenchmark {
     }
 
     /** {@link StreamsCeiling} with the monitor's Streams settings for this guarantee; records/s. */
-    private double ceiling(String prefix, String input, int n, boolean exactlyOnce) throws Exception {
+    double ceiling(String prefix, String input, int n, boolean exactlyOnce) throws Exception {
         String output = prefix + ".out";
         createTopic(output);
         return StreamsCeiling.drain(config(prefix, input, exactlyOnce).streamsProperties(), input, output, n);
     }
 
     /** Provisions the topics, publishes the set and starts the monitor once the directions are in its store. */
-    private MonitorApp start(MonitorConfig config, DirectionSetModel set, ScoreListener listener) throws Exception {
+    MonitorApp start(MonitorConfig config, DirectionSetModel set, ScoreListener listener) throws Exception {
+        prepare(config, set);
+        return startPrepared(config, listener);
+    }
+
+    /** Provisions the monitor's topics and publishes the set. */
+    void prepare(MonitorConfig config, DirectionSetModel set) throws Exception {
         try (Admin admin = Admin.create(config.adminProperties())) {
             new TopicProvisioner(admin, Duration.ofSeconds(60)).provision(config.topics());
         }
@@ -394,6 +408,10 @@ public final class EndToEndBenchmark {
         try (DirectionPublisher pub = new DirectionPublisher(p, config.topic(TopicId.DIRECTIONS).name(), Duration.ofSeconds(60))) {
             pub.publish(set);
         }
+    }
+
+    /** Starts the monitor (topics and set already there) and waits until it is RUNNING with the directions loaded. */
+    static MonitorApp startPrepared(MonitorConfig config, ScoreListener listener) throws Exception {
         MonitorApp app = MonitorApp.start(config, listener);
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (app.streams().state() != KafkaStreams.State.RUNNING || app.registry().size() == 0) {
@@ -407,7 +425,7 @@ public final class EndToEndBenchmark {
     }
 
     /** Starts a monitor on the pre-filled topic and times it from the first to the last scored record; records/s. */
-    private double drain(String prefix, String input, DirectionSetModel set, int n, boolean exactlyOnce) throws Exception {
+    double drain(String prefix, String input, DirectionSetModel set, int n, boolean exactlyOnce) throws Exception {
         AtomicLong count = new AtomicLong(), first = new AtomicLong(), last = new AtomicLong(), dead = new AtomicLong();
         ScoreListener listener = new ScoreListener() {
             @Override
@@ -437,8 +455,13 @@ public final class EndToEndBenchmark {
     }
 
     /** The scoring parameters as .npy files for the Python consumer. */
-    private Path exportParameters(DirectionSetModel set) throws IOException {
-        Path dir = Files.createDirectories(work.resolve("params"));
+    Path exportParameters(DirectionSetModel set) throws IOException {
+        return exportParameters(set, "params");
+    }
+
+    /** The scoring layer's parameters as .npy files under work/NAME. */
+    Path exportParameters(DirectionSetModel set, String name) throws IOException {
+        Path dir = Files.createDirectories(work.resolve(name));
         LayerDirections l = set.layer(set.scoringLayer());
         int d = l.d();
         writeF32(dir.resolve("mean_harmful.npy"), l.meanHarmful(), d);
@@ -465,8 +488,13 @@ public final class EndToEndBenchmark {
         NpyWriter.writeF64(file, new int[]{d}, x);
     }
 
-    private String pythonConsumer(Path script, String topic, int n, Path params) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), bootstrap, topic, String.valueOf(n), params.toString())
+    String pythonConsumer(Path script, String topic, int n, Path params) throws IOException, InterruptedException {
+        return pythonConsumer(script, topic, n, params, -1);
+    }
+
+    /** The Python consumer scoring layer {@code layer} (-1: the record's first layer); its JSON line. */
+    String pythonConsumer(Path script, String topic, int n, Path params, int layer) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), bootstrap, topic, String.valueOf(n), params.toString(), String.valueOf(layer))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(DEADLINE.toMinutes(), TimeUnit.MINUTES) || p.exitValue() != 0)

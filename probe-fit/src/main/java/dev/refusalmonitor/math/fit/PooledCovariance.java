@@ -218,7 +218,7 @@ public final class PooledCovariance {
         }
         double kept = 0;
         for (double v : e.values()) kept += v;
-        double remainder = k < d ? Math.max((trace() - kept) / (d - k), eigenvalueFloor) : eigenvalueFloor;
+        double remainder = MahalanobisFit.remainderVariance(trace(), kept, d, k, eigenvalueFloor);
         return new LowRank(e, remainder);
     }
 

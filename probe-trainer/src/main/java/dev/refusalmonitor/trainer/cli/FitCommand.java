@@ -1,5 +1,6 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.math.fit.MahalanobisFit;
 import dev.refusalmonitor.cli.ActivationInputOptions;
 
 import dev.refusalmonitor.cli.CliException;
@@ -82,7 +83,7 @@ public final class FitCommand implements Callable<Integer> {
     @Option(names = "--probe-tolerance", defaultValue = "1e-6", description = "Probe optimiser tolerance on the relative gradient (default: ${DEFAULT-VALUE}).")
     double probeTolerance;
 
-    @Option(names = "--low-rank-k", defaultValue = "64", description = "Eigenvectors kept for the low-rank Mahalanobis path (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--low-rank-k", defaultValue = "" + MahalanobisFit.DEFAULT_LOW_RANK_K, description = "Eigenvectors kept for the low-rank Mahalanobis path (default: ${DEFAULT-VALUE}).")
     int lowRankK;
 
     @Option(names = "--exact-max-dim", defaultValue = "1024", description = "Store the exact Mahalanobis factor (d(d+1)/2 floats) when d <= this (default: ${DEFAULT-VALUE}).")

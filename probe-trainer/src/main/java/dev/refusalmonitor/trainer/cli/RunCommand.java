@@ -1,5 +1,6 @@
 package dev.refusalmonitor.trainer.cli;
 
+import dev.refusalmonitor.math.fit.MahalanobisFit;
 import dev.refusalmonitor.cli.ActivationInputOptions;
 
 import dev.refusalmonitor.cli.DurationConverter;
@@ -94,7 +95,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--exact-max-dim", defaultValue = "1024", description = "Store the exact Mahalanobis factor when d <= this (default: ${DEFAULT-VALUE}).")
     int exactMaxDim;
 
-    @Option(names = "--low-rank-k", defaultValue = "64", description = "Eigenvectors of the low-rank Mahalanobis path (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--low-rank-k", defaultValue = "" + MahalanobisFit.DEFAULT_LOW_RANK_K, description = "Eigenvectors of the low-rank Mahalanobis path (default: ${DEFAULT-VALUE}).")
     int lowRankK;
 
     @Option(names = "--max-set-bytes", defaultValue = "" + SizeLimits.DEFAULT_MAX_SET_BYTES,

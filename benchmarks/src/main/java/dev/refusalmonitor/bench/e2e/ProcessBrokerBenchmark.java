@@ -1,0 +1,306 @@
+package dev.refusalmonitor.bench.e2e;
+
+import dev.refusalmonitor.bench.FittedSets;
+import dev.refusalmonitor.bench.Machine;
+import dev.refusalmonitor.contract.directions.DirectionSetModel;
+import dev.refusalmonitor.math.fit.MahalanobisFit;
+import dev.refusalmonitor.monitor.app.MonitorApp;
+import dev.refusalmonitor.monitor.config.MonitorConfig;
+import dev.refusalmonitor.monitor.stream.ScoreListener;
+import dev.refusalmonitor.schemas.DecodedHiddenState;
+import dev.refusalmonitor.schemas.v1.DType;
+import dev.refusalmonitor.schemas.v1.DeadLetterReason;
+import dev.refusalmonitor.schemas.v1.SafetyScore;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * End-to-end throughput with the Kafka broker in its own JVM (started by {@code benchmarks/run-e2e-process.sh}), for
+ * realistic records: (a) one layer d = 4096 f32, (b) four layers d = 4096 bf16. For each: a plain consumer, the
+ * Kafka Streams pass-through ({@link StreamsCeiling}: the monitor's settings, decode, no scoring), the monitor under
+ * EOS and ALOS at each Mahalanobis rank of {@code -Dbench.ranks} (the fitted set cut with
+ * {@link FittedSets#withLowRankK}), two monitor instances (this JVM + a {@link MonitorInstance} JVM, one consumer
+ * group) and the kafka-python + numpy consumer. Also the broker's CPU over each reader (from /proc).
+ *
+ * <p>Usage: ProcessBrokerBenchmark OUT.md COMMAND BOOTSTRAP BROKER_PID F32_RECORDS BF16_RECORDS PYTHON_SCRIPT BROKER_NOTE
+ */
+public final class ProcessBrokerBenchmark {
+    private static final int D = 4096;
+    private static final Duration DEADLINE = Duration.ofMinutes(10);
+
+    private final EndToEndBenchmark b;
+    private final String bootstrap;
+    private final long brokerPid;
+    private final Path work;
+    private static double rate(long n, long firstMs, long lastMs) {
+        return n < 2 || lastMs <= firstMs ? 0 : (n - 1) / ((lastMs - firstMs) / 1e3);
+    }
+
+    /** Per round: records scored by this JVM + by the second instance, their rates. */
+    private String split = "";
+
+    private ProcessBrokerBenchmark(String bootstrap, long brokerPid, Path work) {
+        this.b = new EndToEndBenchmark(bootstrap, work);
+        this.bootstrap = bootstrap;
+        this.brokerPid = brokerPid;
+        this.work = work;
+    }
+
+    /** One measured reader: records/s, the broker's and this JVM's CPU (share of all cores) over it. */
+    private record Rate(double perSecond, double brokerCpu, double selfCpu) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args[0]);
+        String bootstrap = args[2];
+        long brokerPid = Long.parseLong(args[3]);
+        int f32Records = Integer.parseInt(args[4]), bf16Records = Integer.parseInt(args[5]);
+        Path python = Path.of(args[6]);
+        String brokerNote = args[7];
+        int[] ranks = Arrays.stream(System.getProperty("bench.ranks", "64,32,16").split(",")).mapToInt(Integer::parseInt).toArray();
+        int instancesK = Integer.getInteger("bench.instances-k", MahalanobisFit.DEFAULT_LOW_RANK_K);
+        ProcessBrokerBenchmark p = new ProcessBrokerBenchmark(bootstrap, brokerPid, Files.createTempDirectory("refusal-e2e-process"));
+
+        StringBuilder md = new StringBuilder();
+        md.append("### Broker in its own process (`benchmarks/run-e2e-process.sh`)\n\n");
+        md.append("Command: `").append(args[1]).append("`\n\nMachine: ").append(Machine.describe()).append("\n\n");
+        md.append(brokerNote).append(" Benchmark JVM (producer, consumers, monitor, Streams pass-through) separate from it; "
+                + "topics with 2 partitions; monitor = MonitorApp defaults (2 stream threads, max.partition.fetch.bytes = 8 MiB), "
+                + "commit.interval.ms = 100 for EOS and ALOS; every scorer on. Direction sets fitted by DirectionFitter on "
+                + "planted-truth data (200 rows per class, k = 64), the other ranks cut from that fit (`FittedSets.withLowRankK`: "
+                + "the same top eigenpairs and trace-based remainder a fit at that k gives). Median of " + Integer.getInteger("bench.rounds", 3) + " rounds "
+                + "(the readers interleaved in each), after a warm-up drain (JIT). \"broker CPU\" and \"bench JVM CPU\" = CPU time over the reader's whole run (including a monitor's "
+                + "start-up and group join, so below the rate during the drain), as a share of the 2 cores. Rates: monitor = records / "
+                + "(last − first score); pass-through = records / (last − first forwarded); plain consumer = records / (last − first poll).\n\n");
+        md.append("| records | reader | records/s (median) | range | vs Streams pass-through (same guarantee) | vs plain consumer | broker CPU | bench JVM CPU |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        List<String> notes = new ArrayList<>();
+        p.workload(md, notes, "1 × 4096 f32", 1, DType.D_TYPE_F32, f32Records, ranks, instancesK, python);
+        Files.writeString(out, md + "\n(partial: four-layer bf16 workload still running)\n");
+        p.workload(md, notes, "4 × 4096 bf16", 4, DType.D_TYPE_BF16, bf16Records, ranks, instancesK, python);
+        md.append('\n');
+        for (String n : notes) md.append(n).append("\n\n");
+        Files.writeString(out, md.toString());
+        // The monitors' state directories (the topic data is in the broker's directory, which the script removes).
+        try (var paths = Files.walk(p.work)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    private void workload(StringBuilder md, List<String> notes, String name, int layers, DType dtype, int n, int[] ranks,
+                          int instancesK, Path python) throws Exception {
+        String tag = layers + "l" + (dtype == DType.D_TYPE_F32 ? "f32" : "bf16");
+        split = "";
+        long t0 = System.nanoTime();
+        DirectionSetModel base = FittedSets.cached(D, layers, 200, 1024);
+        System.err.printf("%s: set ready in %.0f s%n", name, (System.nanoTime() - t0) / 1e9);
+        String input = "bench-" + tag + ".hidden-states";
+        b.createTopic(input);
+        b.produce(input, n, D, layers, dtype, 0, 0);
+        String warm = "bench-" + tag + ".warmup";
+        int warmN = Math.max(500, Math.min(n / 5, 5_000));
+        b.createTopic(warm);
+        b.produce(warm, warmN, D, layers, dtype, 0, 1);
+        System.err.printf("%s: produced %d + %d records%n", name, n, warmN);
+        for (int k : ranks) b.drain(tag + "-warm-k" + k, warm, FittedSets.withLowRankK(base, k), warmN, true);
+        b.ceiling(tag + "-warm-ceiling", warm, warmN, true);
+
+        int rounds = Integer.getInteger("bench.rounds", 3);
+        int ensemble = base.ensembleLayers().length;
+        java.util.Map<String, List<Rate>> runs = new java.util.LinkedHashMap<>();
+        String plainName = "plain Java KafkaConsumer", ceilEosName = "Kafka Streams pass-through, exactly_once_v2",
+                ceilAlosName = "Kafka Streams pass-through, at_least_once",
+                twoName = "2 monitor instances (this JVM + a second JVM, one group), exactly_once_v2, k = " + instancesK,
+                pyName = "kafka-python + numpy consumer (scoring layer only, produces nothing)";
+        Path params = b.exportParameters(base, "params-" + tag);
+        String[] py = new String[1];
+        // Rounds interleave the readers, so a slow spell of this shared machine hits all of them; each figure is the
+        // median of the rounds.
+        for (int r = 0; r < rounds; r++) {
+            String rt = tag + "-r" + r;
+            runs.computeIfAbsent(plainName, x -> new ArrayList<>()).add(measure(() -> b.plainConsumer(input, n, rt + "-plain")));
+            runs.computeIfAbsent(ceilEosName, x -> new ArrayList<>()).add(measure(() -> b.ceiling(rt + "-ceiling-eos", input, n, true)));
+            runs.computeIfAbsent(ceilAlosName, x -> new ArrayList<>()).add(measure(() -> b.ceiling(rt + "-ceiling-alos", input, n, false)));
+            for (int k : ranks) {
+                DirectionSetModel set = FittedSets.withLowRankK(base, k);
+                runs.computeIfAbsent("monitor, exactly_once_v2, k = " + k, x -> new ArrayList<>())
+                        .add(measure(() -> b.drain(rt + "-eos-k" + k, input, set, n, true)));
+                runs.computeIfAbsent("monitor, at_least_once, k = " + k, x -> new ArrayList<>())
+                        .add(measure(() -> b.drain(rt + "-alos-k" + k, input, set, n, false)));
+            }
+            runs.computeIfAbsent(twoName, x -> new ArrayList<>()).add(measure(() -> twoInstances(rt + "-two", input,
+                    FittedSets.withLowRankK(base, instancesK), layers, instancesK, warm, warmN, n)));
+            runs.computeIfAbsent(pyName, x -> new ArrayList<>()).add(measure(() -> {
+                py[0] = b.pythonConsumer(python, input, n, params, base.scoringLayer());
+                return Double.parseDouble(py[0].replaceAll(".*\"records_per_second\": ([0-9.eE+-]+).*", "$1"));
+            }));
+            System.err.printf("%s: round %d of %d done%n", name, r + 1, rounds);
+        }
+        Rate plain = median(runs.get(plainName)), ceilEos = median(runs.get(ceilEosName)), ceilAlos = median(runs.get(ceilAlosName));
+        for (var e : runs.entrySet()) {
+            double passThrough = e.getKey().contains("exactly_once_v2") ? ceilEos.perSecond
+                    : e.getKey().contains("at_least_once") ? ceilAlos.perSecond : Double.NaN;
+            row(md, name, e.getKey(), median(e.getValue()), range(e.getValue()), passThrough, plain.perSecond);
+        }
+        int dk = MahalanobisFit.DEFAULT_LOW_RANK_K;
+        if (runs.containsKey("monitor, exactly_once_v2, k = " + dk)) {
+            double eos = median(runs.get("monitor, exactly_once_v2, k = " + dk)).perSecond / ceilEos.perSecond;
+            double alos = median(runs.get("monitor, at_least_once, k = " + dk)).perSecond / ceilAlos.perSecond;
+            notes.add(String.format(Locale.ROOT, "**%s, target monitor ≥ 0.8× the Streams pass-through at the default k = %d "
+                    + "(every scorer on):** EOS %.2f× (%s), ALOS %.2f× (%s).", name, dk, eos, eos >= 0.8 ? "met" : "missed",
+                    alos, alos >= 0.8 ? "met" : "missed"));
+        }
+        notes.add(String.format(Locale.ROOT, "%s: %d records (%d KiB of tensor data each), set with %d layers, scoring "
+                        + "layer %d, Mahalanobis ensemble over %s (each a low-rank Mahalanobis per record), multi-layer probe %s. Two instances (this JVM + the second; the table's rate is the sum of the two instances' own rates, span rate = all records over the first to the last score of either): %s. Python: `%s`.",
+                name, n, layers * D * (dtype == DType.D_TYPE_F32 ? 4 : 2) / 1024, base.layers().size(), base.scoringLayer(),
+                ensemble == 0 ? "no layers" : Arrays.toString(base.ensembleLayers()),
+                base.multiLayerProbe() == null ? "none" : base.multiLayerProbe().kind() + " " + Arrays.toString(base.multiLayerProbe().layers()),
+                split, py[0].trim()));
+    }
+
+    /** The run with the median rate (the lower middle one for an even count). */
+    private static Rate median(List<Rate> runs) {
+        List<Rate> s = new ArrayList<>(runs);
+        s.sort(java.util.Comparator.comparingDouble(Rate::perSecond));
+        return s.get((s.size() - 1) / 2);
+    }
+
+    private static String range(List<Rate> runs) {
+        double lo = runs.stream().mapToDouble(Rate::perSecond).min().orElse(0), hi = runs.stream().mapToDouble(Rate::perSecond).max().orElse(0);
+        return String.format(Locale.ROOT, "%.0f–%.0f", lo, hi);
+    }
+
+    private static void row(StringBuilder md, String name, String reader, Rate r, String range, double passThrough, double plain) {
+        md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s | %s | %.2f× | %.0f %% | %.0f %% |%n", name, reader, r.perSecond, range,
+                Double.isNaN(passThrough) ? "" : String.format(Locale.ROOT, "%.2f×", r.perSecond / passThrough),
+                r.perSecond / plain, 100 * r.brokerCpu, 100 * r.selfCpu));
+        System.err.printf(Locale.ROOT, "%s | %s | %.0f%n", name, reader, r.perSecond);
+    }
+
+    private interface Reader {
+        double run() throws Exception;
+    }
+
+    private Rate measure(Reader reader) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        double broker0 = brokerCpuSeconds(), self0 = os.getProcessCpuTime() / 1e9;
+        long wall0 = System.nanoTime();
+        double rate = reader.run();
+        double wall = (System.nanoTime() - wall0) / 1e9;
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new Rate(rate, (brokerCpuSeconds() - broker0) / (wall * cores), (os.getProcessCpuTime() / 1e9 - self0) / (wall * cores));
+    }
+
+    /** utime + stime of the broker process (fields 14 and 15 of /proc/PID/stat, clock ticks of 1/100 s). */
+    private double brokerCpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + brokerPid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * Two monitor instances in one consumer group: a {@link MonitorInstance} JVM (warmed up on WARM first) and one in
+     * this JVM, started together (within the broker's 3 s initial rebalance delay, so both join one generation);
+     * records/s from the first to the last score of either.
+     */
+    private double twoInstances(String prefix, String input, DirectionSetModel set, int layers, int k, String warm,
+                                int warmN, int n) throws Exception {
+        MonitorConfig config = b.config(prefix, input, true);
+        b.prepare(config, set);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path childWork = Files.createDirectories(work.resolve(prefix + "-child"));
+        Process child = new ProcessBuilder(java, "-Xmx1536m", "--add-modules", "jdk.incubator.vector",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                MonitorInstance.class.getName(), bootstrap, childWork.toString(), prefix, input, "eos", String.valueOf(D),
+                String.valueOf(layers), String.valueOf(k), warm, String.valueOf(warmN))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        AtomicLong childCount = new AtomicLong(), childDead = new AtomicLong(), childFirst = new AtomicLong(), childLast = new AtomicLong();
+        AtomicLong warmed = new AtomicLong();
+        Thread readerThread = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (line.equals("warmed")) warmed.set(1);
+                    else if (line.startsWith("count ")) {
+                        String[] f = line.split(" ");
+                        childDead.set(Long.parseLong(f[1]));
+                        childFirst.set(Long.parseLong(f[3]));
+                        childLast.set(Long.parseLong(f[4]));
+                        childCount.set(Long.parseLong(f[2]));
+                    }
+                }
+            } catch (IOException ignored) {
+                // the child ended
+            }
+        }, "child-reader");
+        readerThread.setDaemon(true);
+        readerThread.start();
+        OutputStream childIn = child.getOutputStream();
+        try {
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (warmed.get() == 0) {
+                if (System.nanoTime() > deadline || !child.isAlive()) throw new IllegalStateException("second instance did not warm up");
+                Thread.sleep(50);
+            }
+            AtomicLong count = new AtomicLong(), dead = new AtomicLong(), first = new AtomicLong(), last = new AtomicLong();
+            ScoreListener listener = new ScoreListener() {
+                @Override
+                public void scored(DecodedHiddenState state, SafetyScore score) {
+                    long now = System.currentTimeMillis();
+                    if (count.getAndIncrement() == 0) first.set(now);
+                    last.set(now);
+                }
+
+                @Override
+                public void deadLettered(String modelId, DeadLetterReason reason) {
+                    dead.incrementAndGet();
+                }
+            };
+            childIn.write("go\n".getBytes(StandardCharsets.UTF_8));
+            childIn.flush();
+            try (MonitorApp app = EndToEndBenchmark.startPrepared(config, listener)) {
+                while (count.get() + dead.get() + childCount.get() + childDead.get() < n) {
+                    if (System.nanoTime() > deadline || app.failed() || !child.isAlive())
+                        throw new IllegalStateException(prefix + ": scored " + count.get() + " + " + childCount.get() + " of " + n);
+                    Thread.sleep(20);
+                }
+                Thread.sleep(300); // the child's last report
+            }
+            if (dead.get() + childDead.get() > 0) throw new IllegalStateException(prefix + ": records were dead-lettered");
+            long f = count.get() == 0 ? childFirst.get() : childCount.get() == 0 ? first.get() : Math.min(first.get(), childFirst.get());
+            long l = Math.max(last.get(), childLast.get());
+            // Each instance's own rate (its records over its first-to-last score), summed: the two together while both
+            // score. The span rate (all records over the first to the last score of either) also counts the time one
+            // instance scores alone when the other got its partition later.
+            double own = rate(count.get(), first.get(), last.get()), other = rate(childCount.get(), childFirst.get(), childLast.get());
+            double span = (n - 1) / ((l - f) / 1e3);
+            System.err.printf("%s: this JVM scored %d (%.0f/s), the second %d (%.0f/s); span rate %.0f/s%n", prefix,
+                    count.get(), own, childCount.get(), other, span);
+            split += String.format(Locale.ROOT, "%s%d + %d records at %.0f + %.0f records/s (span rate %.0f)",
+                    split.isEmpty() ? "" : "; ", count.get(), childCount.get(), own, other, span);
+            return own + other;
+        } finally {
+            childIn.close();
+            if (!child.waitFor(60, TimeUnit.SECONDS)) {
+                child.destroy();
+                child.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
