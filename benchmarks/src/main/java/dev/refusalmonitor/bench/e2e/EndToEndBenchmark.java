@@ -11,7 +11,6 @@ import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.schemas.kafka.TopicProvisioner;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
-import dev.refusalmonitor.schemas.DecodedHiddenState;
 import dev.refusalmonitor.schemas.HiddenStateBuilder;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 import dev.refusalmonitor.schemas.kafka.DirectionPublisher;
@@ -426,20 +425,8 @@ public final class EndToEndBenchmark {
 
     /** Starts a monitor on the pre-filled topic and times it from the first to the last scored record; records/s. */
     double drain(String prefix, String input, DirectionSetModel set, int n, boolean exactlyOnce) throws Exception {
-        AtomicLong count = new AtomicLong(), first = new AtomicLong(), last = new AtomicLong(), dead = new AtomicLong();
-        ScoreListener listener = new ScoreListener() {
-            @Override
-            public void scored(DecodedHiddenState state, SafetyScore score) {
-                long now = System.nanoTime();
-                if (count.getAndIncrement() == 0) first.set(now);
-                last.set(now);
-            }
-
-            @Override
-            public void deadLettered(String modelId, dev.refusalmonitor.schemas.v1.DeadLetterReason reason) {
-                dead.incrementAndGet();
-            }
-        };
+        ScoreTimes listener = new ScoreTimes(System::nanoTime);
+        AtomicLong count = listener.count, dead = listener.dead, first = listener.first, last = listener.last;
         try (MonitorApp app = start(config(prefix, input, exactlyOnce), set, listener)) {
             ThreadTimes before = ThreadTimes.of(app, prefix);
             long deadline = System.nanoTime() + DEADLINE.toNanos();

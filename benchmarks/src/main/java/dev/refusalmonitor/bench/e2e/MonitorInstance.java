@@ -3,10 +3,6 @@ package dev.refusalmonitor.bench.e2e;
 import dev.refusalmonitor.bench.FittedSets;
 import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.monitor.app.MonitorApp;
-import dev.refusalmonitor.monitor.stream.ScoreListener;
-import dev.refusalmonitor.schemas.DecodedHiddenState;
-import dev.refusalmonitor.schemas.v1.DeadLetterReason;
-import dev.refusalmonitor.schemas.v1.SafetyScore;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -41,20 +37,8 @@ public final class MonitorInstance {
         System.out.flush();
         if (!"go".equals(in.readLine())) return;
 
-        AtomicLong count = new AtomicLong(), dead = new AtomicLong(), first = new AtomicLong(), last = new AtomicLong();
-        ScoreListener listener = new ScoreListener() {
-            @Override
-            public void scored(DecodedHiddenState state, SafetyScore score) {
-                long now = System.currentTimeMillis();
-                if (count.getAndIncrement() == 0) first.set(now);
-                last.set(now);
-            }
-
-            @Override
-            public void deadLettered(String modelId, DeadLetterReason reason) {
-                dead.incrementAndGet();
-            }
-        };
+        ScoreTimes listener = new ScoreTimes(System::currentTimeMillis);
+        AtomicLong count = listener.count, dead = listener.dead, first = listener.first, last = listener.last;
         try (MonitorApp app = MonitorApp.start(b.config(prefix, input, eos), listener)) {
             Thread reporter = new Thread(() -> {
                 try {

@@ -6,11 +6,7 @@ import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.fit.MahalanobisFit;
 import dev.refusalmonitor.monitor.app.MonitorApp;
 import dev.refusalmonitor.monitor.config.MonitorConfig;
-import dev.refusalmonitor.monitor.stream.ScoreListener;
-import dev.refusalmonitor.schemas.DecodedHiddenState;
 import dev.refusalmonitor.schemas.v1.DType;
-import dev.refusalmonitor.schemas.v1.DeadLetterReason;
-import dev.refusalmonitor.schemas.v1.SafetyScore;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -258,20 +254,8 @@ public final class ProcessBrokerBenchmark {
                 if (System.nanoTime() > deadline || !child.isAlive()) throw new IllegalStateException("second instance did not warm up");
                 Thread.sleep(50);
             }
-            AtomicLong count = new AtomicLong(), dead = new AtomicLong(), first = new AtomicLong(), last = new AtomicLong();
-            ScoreListener listener = new ScoreListener() {
-                @Override
-                public void scored(DecodedHiddenState state, SafetyScore score) {
-                    long now = System.currentTimeMillis();
-                    if (count.getAndIncrement() == 0) first.set(now);
-                    last.set(now);
-                }
-
-                @Override
-                public void deadLettered(String modelId, DeadLetterReason reason) {
-                    dead.incrementAndGet();
-                }
-            };
+            ScoreTimes listener = new ScoreTimes(System::currentTimeMillis);
+            AtomicLong count = listener.count, dead = listener.dead, first = listener.first, last = listener.last;
             childIn.write("go\n".getBytes(StandardCharsets.UTF_8));
             childIn.flush();
             try (MonitorApp app = EndToEndBenchmark.startPrepared(config, listener)) {
