@@ -42,6 +42,11 @@ public final class DriftWindowProcessor implements Processor<String, byte[], Str
     private final String sink;
     private final long advanceIntervalMs;
     private final Set<SliceKey> owned = new HashSet<>();
+    /**
+     * The store's slices as objects, so a partial costs a merge and an encode, not a decode and restore of the whole
+     * state. The store stays the truth: this is refilled from it whenever the task (re)initialises.
+     */
+    private final java.util.Map<String, SliceDrift> live = new java.util.HashMap<>();
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, byte[]> store;
 
@@ -61,7 +66,9 @@ public final class DriftWindowProcessor implements Processor<String, byte[], Str
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
+        live.clear();
         for (KeyValue<String, SliceDrift> kv : all()) {
+            live.put(kv.key, kv.value);
             SliceDrift slice = kv.value;
             owned.add(slice.key());
             if (slice.lastReport() != null) metrics.record(slice.lastReport(), slice.referenceReady());
@@ -84,6 +91,7 @@ public final class DriftWindowProcessor implements Processor<String, byte[], Str
         String key = DriftStateCodec.key(partial.key());
         SliceDrift slice = load(key);
         if (slice == null) slice = new SliceDrift(config, partial.key());
+        live.put(key, slice);
         List<DriftReport> closed = new ArrayList<>(1);
         if (!slice.merge(partial, closed::add)) metrics.skipped();
         store.put(key, DriftStateCodec.slice(slice.snapshot()));
@@ -92,12 +100,12 @@ public final class DriftWindowProcessor implements Processor<String, byte[], Str
     }
 
     private void advanceTime(long now) {
-        for (KeyValue<String, SliceDrift> kv : all()) {
+        for (java.util.Map.Entry<String, SliceDrift> e : live.entrySet()) {
             List<DriftReport> closed = new ArrayList<>(1);
-            kv.value.advanceTime(now, closed::add);
+            e.getValue().advanceTime(now, closed::add);
             if (closed.isEmpty()) continue;
-            store.put(kv.key, DriftStateCodec.slice(kv.value.snapshot()));
-            emit(kv.value, closed, now);
+            store.put(e.getKey(), DriftStateCodec.slice(e.getValue().snapshot()));
+            emit(e.getValue(), closed, now);
         }
     }
 
@@ -110,6 +118,8 @@ public final class DriftWindowProcessor implements Processor<String, byte[], Str
     }
 
     private SliceDrift load(String key) {
+        SliceDrift known = live.get(key);
+        if (known != null) return known;
         byte[] bytes = store.get(key);
         if (bytes == null) return null;
         SliceDrift slice = decode(key, bytes);
@@ -151,5 +161,6 @@ public final class DriftWindowProcessor implements Processor<String, byte[], Str
         // Revoked or shutting down: another instance owns these slices now and exports their gauges.
         metrics.forget(owned);
         owned.clear();
+        live.clear();
     }
 }

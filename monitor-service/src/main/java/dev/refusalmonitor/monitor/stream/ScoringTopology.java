@@ -96,8 +96,9 @@ public final class ScoringTopology {
                 topics.driftPartials().valueSerde().deserializer(), topics.driftPartials().name());
         t.addProcessor(DRIFT_WINDOWS, () -> new DriftWindowProcessor(drift.config(), drift.metrics(),
                 Topics.DRIFT_SLICES_STORE, DRIFT_SINK, drift.advanceIntervalMs()), DRIFT_PARTIALS_SOURCE);
+        // Cached too: the changelog needs each slice's state once per commit, not once per partial.
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Topics.DRIFT_SLICES_STORE),
-                Serdes.String(), Serdes.ByteArray()), DRIFT_WINDOWS);
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), DRIFT_WINDOWS);
         t.addSink(DRIFT_SINK, topics.drift().name(), topics.drift().keySerde().serializer(),
                 topics.drift().valueSerde().serializer(), DRIFT_WINDOWS);
     }
