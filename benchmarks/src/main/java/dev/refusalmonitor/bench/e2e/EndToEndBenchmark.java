@@ -376,12 +376,7 @@ public final class EndToEndBenchmark {
         o.put(MonitorConfig.HTTP_PORT, "0");
         o.put("state.dir", Files.createDirectories(work.resolve(prefix)).toString());
         o.put("commit.interval.ms", "100");
-        for (String kv : System.getProperty("bench.extra", "").split(",")) {
-            if (kv.isBlank()) continue;
-            String[] parts = kv.split("=", 2);
-            o.put(parts[0], parts[1]);
-        }
-        return MonitorConfig.of(o);
+        return MonitorConfig.of(dev.refusalmonitor.bench.ExtraSettings.addTo(o));
     }
 
     /** {@link StreamsCeiling} with the monitor's Streams settings for this guarantee; records/s. */
