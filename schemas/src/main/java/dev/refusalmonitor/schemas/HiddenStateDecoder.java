@@ -40,6 +40,8 @@ public final class HiddenStateDecoder {
     public static final int SCHEMA_VERSION = 1;
     /** Unknown fields tolerated per record (top level and inside layers and labels); more is MALFORMED. */
     public static final int MAX_UNKNOWN_FIELDS = 1024;
+    /** Up to this many layers a record's duplicate check scans the indices seen; past it, a map. */
+    private static final int SCAN_DUPLICATES_UP_TO = 32;
 
     /**
      * What one record may cost. Every limit is checked before the memory it guards is allocated.
@@ -226,30 +228,31 @@ public final class HiddenStateDecoder {
 
         int[] indices = new int[count];
         float[][] values = new float[count][];
-        // Linear duplicate check: entry index of each layer index seen so far.
-        java.util.Map<Integer, Integer> seen = new java.util.HashMap<>(Math.max(4, count * 2));
+        // Duplicates: a scan of the indices seen so far for the usual few layers, a map (linear) past that.
+        java.util.Map<Integer, Integer> seen = count > SCAN_DUPLICATES_UP_TO ? new java.util.HashMap<>(count * 2) : null;
+        int limitBits = limitBits(limits.maxAbsValue());
         for (int i = 0; i < count; i++) {
             LayerActivation layer = msg.getLayers(i);
             int index = layer.getLayer();
-            String name = "layer " + Integer.toUnsignedString(index);
             if (index < 0) {
                 // uint32 above 2^31-1: no model has that many layers.
-                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_MALFORMED, name + " is not a valid layer index");
+                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_MALFORMED, layerName(index) + " is not a valid layer index");
             }
-            Integer first = seen.putIfAbsent(index, i);
-            if (first != null) {
+            int first = seen != null ? seen.getOrDefault(index, -1) : indexOf(indices, i, index);
+            if (first >= 0) {
                 return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_DUPLICATE_LAYER,
-                        name + " appears more than once (entries " + first + " and " + i + ")");
+                        layerName(index) + " appears more than once (entries " + first + " and " + i + ")");
             }
+            if (seen != null) seen.put(index, i);
             indices[i] = index;
             if (!TensorCodec.isSupported(layer.getDtype())) {
-                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_UNSUPPORTED_DTYPE,
-                        name + ": dtype " + dtypeName(layer) + " is not supported (D_TYPE_F32, D_TYPE_F16, D_TYPE_BF16)");
+                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_UNSUPPORTED_DTYPE, layerName(index) + ": dtype "
+                        + dtypeName(layer) + " is not supported (D_TYPE_F32, D_TYPE_F16, D_TYPE_BF16)");
             }
             int dim = layer.getDim();
-            if (dim == 0) return missing(name + ": dim is 0 (unset)");
+            if (dim == 0) return missing(layerName(index) + ": dim is 0 (unset)");
             if (dim < 0 || dim > limits.maxDim()) {
-                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_DIM_TOO_LARGE, name + ": dim "
+                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_DIM_TOO_LARGE, layerName(index) + ": dim "
                         + Integer.toUnsignedString(dim) + " is over the limit " + limits.maxDim());
             }
             int size = TensorCodec.elementSize(layer.getDtype());
@@ -257,20 +260,22 @@ public final class HiddenStateDecoder {
             int actual = layer.getData().size();
             if (dim < 0 || actual != expected) {
                 return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_SIZE_MISMATCH,
-                        name + ": data has " + actual + " bytes, expected " + expected + " (dim "
+                        layerName(index) + ": data has " + actual + " bytes, expected " + expected + " (dim "
                                 + Integer.toUnsignedString(dim) + " x " + size + " bytes for " + layer.getDtype() + ")");
             }
             float[] v = new float[dim];
             TensorCodec.decode(layer.getDtype(), layer.getData(), dim, v, 0);
-            int bad = firstNonFinite(v);
-            if (bad >= 0) {
-                return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_NON_FINITE,
-                        name + ": non-finite value (NaN or infinity) at element " + bad + " of " + dim);
-            }
-            int far = limits.maxAbsValue() == Double.POSITIVE_INFINITY ? -1 : firstAbove(v, limits.maxAbsValue());
-            if (far >= 0) {
+            // One pass decides that every value is finite and within the limit (every record takes it); only a
+            // layer that fails it is searched again for the reason and the element.
+            if (anyOutside(v, limitBits)) {
+                int bad = firstNonFinite(v);
+                if (bad >= 0) {
+                    return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_NON_FINITE,
+                            layerName(index) + ": non-finite value (NaN or infinity) at element " + bad + " of " + dim);
+                }
+                int far = firstAbove(v, limits.maxAbsValue());
                 return new Rejected(DeadLetterReason.DEAD_LETTER_REASON_OUT_OF_RANGE,
-                        name + ": |value| above " + limits.maxAbsValue() + " at element " + far + " of " + dim);
+                        layerName(index) + ": |value| above " + limits.maxAbsValue() + " at element " + far + " of " + dim);
             }
             values[i] = v;
         }
@@ -288,30 +293,44 @@ public final class HiddenStateDecoder {
                 ? "value " + layer.getDtypeValue() : layer.getDtype().name();
     }
 
-    /** Index of the first finite value with |v| > max, or -1 (v is all finite here). */
+    private static String layerName(int index) {
+        return "layer " + Integer.toUnsignedString(index);
+    }
+
+    /** Entry of {@code index} among {@code indices[0..n)}, or -1. */
+    private static int indexOf(int[] indices, int n, int index) {
+        for (int j = 0; j < n; j++) if (indices[j] == index) return j;
+        return -1;
+    }
+
+    /**
+     * The bits of the largest finite float ≤ max (max ≥ 0): for a float x, |x| > max or x is NaN or infinite exactly
+     * when (bits(x) &amp; 0x7fffffff) exceeds this, because non-negative floats order as their bit patterns and NaN and
+     * infinity lie above every finite one.
+     */
+    static int limitBits(double max) {
+        float f = max >= Float.MAX_VALUE ? Float.MAX_VALUE : (float) max;
+        if (f > max) f = Math.nextDown(f);
+        return Float.floatToRawIntBits(f);
+    }
+
+    /** Whether any value is NaN, infinite or above the limit of {@link #limitBits}, in one branch-free pass. */
+    static boolean anyOutside(float[] v, int limitBits) {
+        // limitBits − |bits| is negative exactly for a value past the limit; OR-ing keeps the sign of any of them.
+        int acc = 0;
+        for (float x : v) acc |= limitBits - (Float.floatToRawIntBits(x) & 0x7fffffff);
+        return acc < 0;
+    }
+
+    /** Index of the first value with |v| > max, or -1 (v is all finite here). */
     static int firstAbove(float[] v, double max) {
-        float m = 0f;
-        for (float x : v) m = Math.max(m, Math.abs(x));
-        if (m <= max) return -1;
         for (int i = 0; i < v.length; i++) if (Math.abs(v[i]) > max) return i;
         return -1;
     }
 
     /** Index of the first NaN or infinity, or -1. */
     static int firstNonFinite(float[] v) {
-        // Every record is scanned, so the common all-finite case runs branch-free: (bits & exponent) + 2^23 reaches
-        // 2^31 exactly when the exponent bits are all ones (NaN or infinity); OR-ing those over a block needs one
-        // test per block. Only a block that trips is searched element by element.
-        final int block = 512;
-        for (int start = 0; start < v.length; start += block) {
-            int end = Math.min(v.length, start + block);
-            int acc = 0;
-            for (int i = start; i < end; i++) acc |= (Float.floatToRawIntBits(v[i]) & 0x7f800000) + 0x00800000;
-            if (acc < 0) {
-                for (int i = start; i < end; i++)
-                    if ((Float.floatToRawIntBits(v[i]) & 0x7f800000) == 0x7f800000) return i;
-            }
-        }
+        for (int i = 0; i < v.length; i++) if (!Float.isFinite(v[i])) return i;
         return -1;
     }
 }

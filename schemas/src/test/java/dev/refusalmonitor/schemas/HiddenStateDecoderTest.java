@@ -54,24 +54,62 @@ class HiddenStateDecoderTest {
     }
 
     @Test
-    void findsTheFirstNonFiniteValueWhereverItIs() {
-        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc00001),
-                Float.intBitsToFloat(0xff800001)};
-        for (int d : new int[] {1, 511, 512, 513, 4096, 4099}) {
-            float[] v = new float[d];
-            for (int i = 0; i < d; i++) v[i] = (i % 7 - 3) * 1e30f; // large but finite, and ±0, never tripping the scan
-            v[d / 2] = Float.MAX_VALUE;
-            v[0] = -Float.MAX_VALUE;
-            v[d - 1] = Float.MIN_VALUE;
-            assertEquals(-1, HiddenStateDecoder.firstNonFinite(v), "all finite, d = " + d);
-            for (int at : new int[] {0, d / 3, d - 1, Math.min(d - 1, 512)}) {
-                for (float bad : specials) {
-                    float[] w = v.clone();
-                    w[at] = bad;
-                    if (at + 1 < d) w[d - 1] = Float.NaN; // a later one must not win
-                    assertEquals(at, HiddenStateDecoder.firstNonFinite(w), "d = " + d + ", at " + at + ", " + bad);
+    void theOnePassValueCheckAgreesWithFiniteAndAtMostTheLimitForEveryValueAndLimit() {
+        float[] limits = {1e6f, Float.MAX_VALUE, 1.5f, 1e-30f, Float.MIN_VALUE};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        for (double max : new double[] {1e6, Double.POSITIVE_INFINITY, Float.MAX_VALUE, 1.5, 1e-30, 1e300, 0.1, 1e-50}) {
+            int bits = HiddenStateDecoder.limitBits(max);
+            java.util.List<Float> probes = new java.util.ArrayList<>(java.util.List.of(Float.NaN, Float.POSITIVE_INFINITY,
+                    Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xff800001), 0f, -0f,
+                    Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE));
+            for (float l : limits) {
+                probes.add(l);
+                probes.add(Math.nextUp(l));
+                probes.add(Math.nextDown(l));
+            }
+            float near = (float) Math.min(max, Float.MAX_VALUE);
+            for (float x : new float[] {near, Math.nextUp(near), Math.nextDown(near)}) {
+                probes.add(x);
+                probes.add(-x);
+            }
+            for (int i = 0; i < 10_000; i++) probes.add(Float.intBitsToFloat(random.nextInt()));
+            for (float x : probes) {
+                boolean outside = !(Float.isFinite(x) && Math.abs(x) <= max);
+                for (int d : new int[] {1, 7, 4096}) {
+                    float[] v = new float[d];
+                    java.util.Arrays.fill(v, 0.5f * (float) Math.min(max, 1.0));
+                    v[random.nextInt(d)] = x;
+                    assertEquals(outside, HiddenStateDecoder.anyOutside(v, bits), "max " + max + ", x " + x + ", d " + d);
                 }
             }
+        }
+    }
+
+    @Test
+    void aNonFiniteValueIsReportedAsSuchEvenAfterAnEarlierValueOverTheLimit() {
+        HiddenStateDecoder bounded = new HiddenStateDecoder(HiddenStateDecoder.Limits.DEFAULTS.withMaxAbsValue(10));
+        byte[] bytes = HiddenStateBuilder.create("r", "m").layer(3, new float[] {1f, 50f, 2f, Float.NaN}).toByteArray();
+        HiddenStateDecoder.Rejected r = assertInstanceOf(HiddenStateDecoder.Rejected.class, bounded.decode(bytes));
+        assertEquals(DeadLetterReason.DEAD_LETTER_REASON_NON_FINITE, r.reason());
+        assertTrue(r.detail().contains("element 3 of 4"), r.detail());
+        r = assertInstanceOf(HiddenStateDecoder.Rejected.class, bounded.decode(HiddenStateBuilder.create("r", "m")
+                .layer(3, new float[] {1f, 2f, -50f, 10f}).toByteArray()));
+        assertEquals(DeadLetterReason.DEAD_LETTER_REASON_OUT_OF_RANGE, r.reason());
+        assertTrue(r.detail().contains("element 2 of 4"), r.detail());
+        assertInstanceOf(HiddenStateDecoder.Decoded.class, bounded.decode(HiddenStateBuilder.create("r", "m")
+                .layer(3, new float[] {1f, 2f, -10f, 10f}).toByteArray()));
+    }
+
+    @Test
+    void findsADuplicateLayerAmongManyLayers() {
+        for (int n : new int[] {2, 32, 33, 200}) {
+            HiddenStateBuilder b = HiddenStateBuilder.create("r", "m");
+            for (int l = 0; l < n; l++) b.layer(l * 8, new float[] {1f});
+            assertInstanceOf(HiddenStateDecoder.Decoded.class, decoder.decode(b.toByteArray()), n + " distinct layers");
+            b.layer((n / 2) * 8, new float[] {2f});
+            Rejected r = rejected(b.toByteArray());
+            assertEquals(DeadLetterReason.DEAD_LETTER_REASON_DUPLICATE_LAYER, r.reason());
+            assertTrue(r.detail().contains("entries " + (n / 2) + " and " + n), r.detail());
         }
     }
 

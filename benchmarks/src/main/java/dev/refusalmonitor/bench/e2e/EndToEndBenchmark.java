@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -305,6 +306,9 @@ public final class EndToEndBenchmark {
         return p;
     }
 
+    /** The last drain of {@link #plainConsumer}, {@link #ceiling} or {@link #drain} (for CPU per record). */
+    volatile Span lastSpan;
+
     /** A plain consumer reading every record of the topic, touching each value once; records/s. */
     double plainConsumer(String topic, int n, String group) {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps(group, false),
@@ -328,7 +332,8 @@ public final class EndToEndBenchmark {
             plainCpu = String.format("JVM CPU %.0f %% of %d cores", 100.0 * (os.getProcessCpuTime() - cpu0)
                     / ((double) (System.nanoTime() - wall0) * Runtime.getRuntime().availableProcessors()),
                     Runtime.getRuntime().availableProcessors());
-            return (n - 1) / ((last - first) / 1e9);
+            lastSpan = new Span(n, first, last);
+            return lastSpan.perSecond();
         }
     }
 
@@ -361,6 +366,11 @@ public final class EndToEndBenchmark {
     }
 
     MonitorConfig config(String prefix, String inputTopic, boolean exactlyOnce) throws IOException {
+        return config(prefix, inputTopic, exactlyOnce, Map.of());
+    }
+
+    /** As {@link #config(String, String, boolean)} with {@code extra} settings on top (after {@code bench.extra}). */
+    MonitorConfig config(String prefix, String inputTopic, boolean exactlyOnce, Map<String, String> extra) throws IOException {
         Map<String, String> o = new HashMap<>();
         o.put("bootstrap.servers", bootstrap);
         o.put(MonitorConfig.APPLICATION_ID, prefix + "-app");
@@ -376,14 +386,16 @@ public final class EndToEndBenchmark {
         o.put(MonitorConfig.HTTP_PORT, "0");
         o.put("state.dir", Files.createDirectories(work.resolve(prefix)).toString());
         o.put("commit.interval.ms", "100");
-        return MonitorConfig.of(dev.refusalmonitor.bench.ExtraSettings.addTo(o));
+        dev.refusalmonitor.bench.ExtraSettings.addTo(o).putAll(extra);
+        return MonitorConfig.of(o);
     }
 
     /** {@link StreamsCeiling} with the monitor's Streams settings for this guarantee; records/s. */
     double ceiling(String prefix, String input, int n, boolean exactlyOnce) throws Exception {
         String output = prefix + ".out";
         createTopic(output);
-        return StreamsCeiling.drain(config(prefix, input, exactlyOnce).streamsProperties(), input, output, n);
+        lastSpan = StreamsCeiling.drain(config(prefix, input, exactlyOnce).streamsProperties(), input, output, n);
+        return lastSpan.perSecond();
     }
 
     /** Provisions the topics, publishes the set and starts the monitor once the directions are in its store. */
@@ -420,10 +432,16 @@ public final class EndToEndBenchmark {
 
     /** Starts a monitor on the pre-filled topic and times it from the first to the last scored record; records/s. */
     double drain(String prefix, String input, DirectionSetModel set, int n, boolean exactlyOnce) throws Exception {
+        return drain(prefix, input, set, n, exactlyOnce, Map.of());
+    }
+
+    /** As {@link #drain(String, String, DirectionSetModel, int, boolean)} with {@code extra} monitor settings. */
+    double drain(String prefix, String input, DirectionSetModel set, int n, boolean exactlyOnce, Map<String, String> extra) throws Exception {
         ScoreTimes listener = new ScoreTimes(System::nanoTime);
         AtomicLong count = listener.count, dead = listener.dead, first = listener.first, last = listener.last;
-        try (MonitorApp app = start(config(prefix, input, exactlyOnce), set, listener)) {
+        try (MonitorApp app = start(config(prefix, input, exactlyOnce, extra), set, listener)) {
             ThreadTimes before = ThreadTimes.of(app, prefix);
+            Map<String, Long> threadsBefore = threadCpu(prefix);
             long deadline = System.nanoTime() + DEADLINE.toNanos();
             while (count.get() + dead.get() < n) {
                 if (System.nanoTime() > deadline || app.failed())
@@ -431,9 +449,41 @@ public final class EndToEndBenchmark {
                 Thread.sleep(20);
             }
             lastDrainTime.put(exactlyOnce, ThreadTimes.of(app, prefix).since(before, last.get() - first.get()));
+            if (Boolean.getBoolean("bench.thread-cpu")) {
+                printThreadCpu(prefix, threadsBefore, threadCpu(prefix), n);
+                StringBuilder sb = new StringBuilder(prefix + " stream-thread metrics:");
+                for (var e : app.streams().metrics().entrySet()) {
+                    String name = e.getKey().name();
+                    if (e.getKey().group().equals("stream-thread-metrics") && (name.endsWith("-ratio") || name.endsWith("-rate") && !name.contains("task"))) {
+                        sb.append(String.format(Locale.ROOT, " %s=%.3f", name, ((Number) e.getValue().metricValue()).doubleValue()));
+                    }
+                }
+                System.err.println(sb);
+            }
         }
         if (dead.get() > 0) throw new IllegalStateException(prefix + ": " + dead.get() + " records were dead-lettered");
-        return (n - 1) / ((last.get() - first.get()) / 1e9);
+        lastSpan = new Span(n, first.get(), last.get());
+        return lastSpan.perSecond();
+    }
+
+    /** CPU ns of every live thread of this JVM by name, the monitor's prefix, ids and numbers taken out (summed). */
+    private static Map<String, Long> threadCpu(String prefix) {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> out = new HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String name = t.getName().replace(prefix, "P").replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "ID").replaceAll("\\d+", "N");
+            out.merge(name, Math.max(0, threads.getThreadCpuTime(t.getId())), Long::sum);
+        }
+        return out;
+    }
+
+    /** With -Dbench.thread-cpu=true: which threads spent the CPU of a drain, µs per record (stderr). */
+    private static void printThreadCpu(String prefix, Map<String, Long> before, Map<String, Long> after, int n) {
+        StringBuilder sb = new StringBuilder(prefix + " thread CPU µs/record:");
+        after.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue() - before.getOrDefault(y.getKey(), 0L),
+                x.getValue() - before.getOrDefault(x.getKey(), 0L))).limit(10).forEach(e -> sb.append(String.format(Locale.ROOT,
+                " [%s %.1f]", e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / 1e3 / n)));
+        System.err.println(sb);
     }
 
     /** The scoring parameters as .npy files for the Python consumer. */

@@ -22,8 +22,8 @@ final class StreamsCeiling {
     private StreamsCeiling() {
     }
 
-    /** Drains n records from {@code input} into {@code output}; records/s from the first to the last record forwarded. */
-    static double drain(Properties streamsProps, String input, String output, int n) throws InterruptedException {
+    /** Drains n records from {@code input} into {@code output}; the span from the first to the last record forwarded. */
+    static Span drain(Properties streamsProps, String input, String output, int n) throws InterruptedException {
         AtomicLong count = new AtomicLong(), first = new AtomicLong(), last = new AtomicLong();
         Topology t = new Topology();
         t.addSource("hidden-states", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), input);
@@ -61,6 +61,6 @@ final class StreamsCeiling {
                 Thread.sleep(20);
             }
         }
-        return (n - 1) / ((last.get() - first.get()) / 1e9);
+        return new Span(n, first.get(), last.get());
     }
 }
