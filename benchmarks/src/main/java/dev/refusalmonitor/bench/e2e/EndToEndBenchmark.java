@@ -441,7 +441,7 @@ public final class EndToEndBenchmark {
         AtomicLong count = listener.count, dead = listener.dead, first = listener.first, last = listener.last;
         try (MonitorApp app = start(config(prefix, input, exactlyOnce, extra), set, listener)) {
             ThreadTimes before = ThreadTimes.of(app, prefix);
-            Map<String, Long> threadsBefore = threadCpu(prefix);
+            Map<String, Long> threadsBefore = Boolean.getBoolean("bench.thread-cpu") ? threadCpu(prefix) : null;
             long deadline = System.nanoTime() + DEADLINE.toNanos();
             while (count.get() + dead.get() < n) {
                 if (System.nanoTime() > deadline || app.failed())
@@ -449,17 +449,7 @@ public final class EndToEndBenchmark {
                 Thread.sleep(20);
             }
             lastDrainTime.put(exactlyOnce, ThreadTimes.of(app, prefix).since(before, last.get() - first.get()));
-            if (Boolean.getBoolean("bench.thread-cpu")) {
-                printThreadCpu(prefix, threadsBefore, threadCpu(prefix), n);
-                StringBuilder sb = new StringBuilder(prefix + " stream-thread metrics:");
-                for (var e : app.streams().metrics().entrySet()) {
-                    String name = e.getKey().name();
-                    if (e.getKey().group().equals("stream-thread-metrics") && (name.endsWith("-ratio") || name.endsWith("-rate") && !name.contains("task"))) {
-                        sb.append(String.format(Locale.ROOT, " %s=%.3f", name, ((Number) e.getValue().metricValue()).doubleValue()));
-                    }
-                }
-                System.err.println(sb);
-            }
+            if (threadsBefore != null) printThreadCpu(prefix, threadsBefore, threadCpu(prefix), n);
         }
         if (dead.get() > 0) throw new IllegalStateException(prefix + ": " + dead.get() + " records were dead-lettered");
         lastSpan = new Span(n, first.get(), last.get());

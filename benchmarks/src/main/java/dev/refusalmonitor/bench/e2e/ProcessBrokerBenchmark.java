@@ -196,6 +196,11 @@ public final class ProcessBrokerBenchmark {
         return String.format(Locale.ROOT, "%.0f–%.0f", lo, hi);
     }
 
+    /** The median (the lower middle one for an even count) of one figure over the rounds. */
+    private static double median(List<Rate> runs, java.util.function.ToDoubleFunction<Rate> figure) {
+        return runs.stream().mapToDouble(figure).sorted().skip((runs.size() - 1) / 2).findFirst().orElse(Double.NaN);
+    }
+
     /** The median over rounds of the reader's rate over the same round's reference rate. */
     private static double pairedRatio(List<Rate> reader, List<Rate> reference) {
         List<Double> ratios = new ArrayList<>();
@@ -208,9 +213,7 @@ public final class ProcessBrokerBenchmark {
         Rate r = median(runs);
         String vs = passThrough == null ? "" : String.format(Locale.ROOT, "%.2f× (%.2f×)",
                 r.perSecond / median(passThrough).perSecond, pairedRatio(runs, passThrough));
-        double self = runs.stream().mapToDouble(Rate::selfUsPerRecord).sorted().skip((runs.size() - 1) / 2).findFirst().orElse(Double.NaN);
-        double broker = runs.stream().mapToDouble(Rate::brokerUsPerRecord).sorted().skip((runs.size() - 1) / 2).findFirst().orElse(Double.NaN);
-        double busy = runs.stream().mapToDouble(Rate::busy).sorted().skip((runs.size() - 1) / 2).findFirst().orElse(Double.NaN);
+        double self = median(runs, Rate::selfUsPerRecord), broker = median(runs, Rate::brokerUsPerRecord), busy = median(runs, Rate::busy);
         md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %s | %s | %.2f× | %s | %s |%n", name, reader, r.perSecond, range(runs),
                 vs, r.perSecond / plain, Double.isNaN(self) ? "" : String.format(Locale.ROOT, "%.0f + %.0f", self, broker),
                 Double.isNaN(busy) ? "" : String.format(Locale.ROOT, "%.0f %%", 100 * busy)));

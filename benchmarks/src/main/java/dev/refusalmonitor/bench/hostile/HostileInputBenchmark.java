@@ -309,6 +309,10 @@ public final class HostileInputBenchmark {
         return s.isEmpty() ? Double.NaN : s.get(s.size() / 2);
     }
 
+    private static double max(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+
     private static double percentile(List<Double> v, double q) {
         List<Double> s = new ArrayList<>(v);
         s.sort(null);
@@ -338,10 +342,10 @@ public final class HostileInputBenchmark {
         double worstAll = 0, worstMedian = 0, worstMonitor = 0;
         for (Kind k : kinds) {
             double[] c = cpu.get(k.name());
-            double worst = stalls.get(k.name()).stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+            double worst = max(stalls.get(k.name()));
             double med = median(stalls.get(k.name()));
             List<Double> m = monitorStalls.get(k.name());
-            double monitorWorst = m.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+            double monitorWorst = max(m);
             if (!k.name().equals(CONTROL)) {
                 worstAll = Math.max(worstAll, worst);
                 worstMedian = Math.max(worstMedian, med);
@@ -355,7 +359,7 @@ public final class HostileInputBenchmark {
                         + "(largest per-kind median %.0f ms); in the monitor (broker append → scored): %.0f ms** (target ≤ 100 ms); "
                         + "the control row is the same statistic with no bad record: %.0f / %.0f ms.%n",
                 percentile(baseline, 0.5), percentile(baseline, 0.99), percentile(baseline, 1.0), worstAll, worstMedian, worstMonitor,
-                median(stalls.get(CONTROL)), stalls.get(CONTROL).stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN)));
+                median(stalls.get(CONTROL)), max(stalls.get(CONTROL))));
         md.append("\n").append(NOTE).append("\n");
         Files.writeString(out, md.toString());
         System.out.print(md);
