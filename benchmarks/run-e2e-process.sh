@@ -6,7 +6,8 @@
 # the broker, and writes the "### Broker in its own process" subsection of "End-to-end monitor" in BENCHMARKS.md.
 # Usage: benchmarks/run-e2e-process.sh [F32_RECORDS BF16_RECORDS]   default 50000 20000 (~20 min on 2 cores)
 # Env: E2E_RANKS (default 64,32,16): Mahalanobis ranks of the monitor rows; E2E_ROUNDS (default 3): rounds (medians); E2E_PORT (19092..19098, default 19092;
-# the controller listens on the next port). Topic data goes to a temp dir (~1.6 GiB at the defaults), removed at the end.
+# the controller listens on the next port); E2E_JVM_OPTS: more options for the benchmark JVM only (e.g. a JFR recording).
+# Topic data goes to a temp dir (~1.6 GiB at the defaults), removed at the end.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build_benchmarks
@@ -61,7 +62,7 @@ done
 note="Broker: Kafka 4.3.1 KRaft, one combined broker+controller node in its own JVM (\`kafka.Kafka\`, -Xmx$broker_heap, class path = the Maven Central jars in benchmarks/target/lib, storage formatted with \`kafka.tools.StorageTool\`), PLAINTEXT on 127.0.0.1, log dir in a temp dir, group.initial.rebalance.delay.ms = 3000, replication 1; same 2 cores as everything else."
 section=$(mktemp)
 load=$(load_note)
-java -Xmx4g --add-modules jdk.incubator.vector $log -Dbench.ranks="$ranks" -Dbench.rounds="$rounds" -cp "$bench_cp" \
+java -Xmx4g --add-modules jdk.incubator.vector ${E2E_JVM_OPTS:-} $log -Dbench.ranks="$ranks" -Dbench.rounds="$rounds" -cp "$bench_cp" \
   dev.refusalmonitor.bench.e2e.ProcessBrokerBenchmark "$section" "${E2E_RANKS:+E2E_RANKS=$E2E_RANKS }${E2E_ROUNDS:+E2E_ROUNDS=$E2E_ROUNDS }benchmarks/run-e2e-process.sh${*:+ $*}\` at commit \`$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD || echo ' (with uncommitted changes)')" \
   "127.0.0.1:$port" "$broker_pid" "$f32" "$bf16" "$root/benchmarks/e2e/python_consumer.py" "$note" || status=$?
 end_load=$(cut -d' ' -f1 /proc/loadavg)

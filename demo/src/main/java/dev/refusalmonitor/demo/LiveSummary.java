@@ -1,7 +1,6 @@
 package dev.refusalmonitor.demo;
 
 import dev.refusalmonitor.monitor.stream.ScoreListener;
-import dev.refusalmonitor.schemas.DecodedHiddenState;
 import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 
@@ -16,7 +15,7 @@ public final class LiveSummary implements ScoreListener {
     private volatile long lastVersion;
 
     @Override
-    public void scored(DecodedHiddenState state, SafetyScore score) {
+    public void scored(SafetyScore score) {
         scored.incrementAndGet();
         if (score.getFlagged()) flagged.incrementAndGet();
         if (score.getCastFired()) castFired.incrementAndGet();

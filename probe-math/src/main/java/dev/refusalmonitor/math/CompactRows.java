@@ -33,14 +33,42 @@ public final class CompactRows {
      * fixed-order lane sum; the dot product with the original row is out[j] · rowScale[j]. Modified: out.
      */
     public static void rowDotsInt16(short[] v, int k, float[] x, int d, float[] out) {
+        rowDotsInt16(v, 0, k, x, d, out, 0);
+    }
+
+    /**
+     * {@link #rowDotsInt16(short[], int, float[], int, float[])} for the k rows starting at v[vOff], into
+     * out[outOff..): row j's result has the same bits as in a call over all rows when vOff is a multiple of 4 rows.
+     * Modified: out.
+     */
+    public static void rowDotsInt16(short[] v, int vOff, int k, float[] x, int d, float[] out, int outOff) {
         if (FloatKernels.SIMD) {
-            SimdFloatKernels.rowDotsInt16(v, k, x, d, out);
+            SimdFloatKernels.rowDotsInt16(v, vOff, k, x, d, out, outOff);
             return;
         }
         for (int j = 0; j < k; j++) {
             float s = 0;
-            for (int i = 0; i < d; i++) s = Math.fma((float) v[j * d + i], x[i], s);
-            out[j] = s;
+            for (int i = 0; i < d; i++) s = Math.fma((float) v[vOff + j * d + i], x[i], s);
+            out[outOff + j] = s;
         }
+    }
+
+    /**
+     * {@link #rowDotsInt16(short[], int, int, float[], int, float[], int)} for records xs[0..n): out[r·stride + j]
+     * = row j · xs[r] for the k rows from v[vOff], each with the bits of the one-record call when vOff is a multiple
+     * of 4 rows. Four rows and four records share each widened row chunk. Modified: out.
+     */
+    public static void rowDotsInt16(short[] v, int vOff, int k, float[][] xs, int n, int d, float[] out, int stride) {
+        int j = 0;
+        if (FloatKernels.SIMD) {
+            for (; j + 3 < k; j += 4) {
+                int r = 0;
+                for (; r + 3 < n; r += 4)
+                    SimdFloatKernels.rowDotsInt16Tile(v, vOff + j * d, xs[r], xs[r + 1], xs[r + 2], xs[r + 3], d, out,
+                            r * stride + j, stride);
+                for (; r < n; r++) rowDotsInt16(v, vOff + j * d, 4, xs[r], d, out, r * stride + j);
+            }
+        }
+        if (j < k) for (int r = 0; r < n; r++) rowDotsInt16(v, vOff + j * d, k - j, xs[r], d, out, r * stride + j);
     }
 }

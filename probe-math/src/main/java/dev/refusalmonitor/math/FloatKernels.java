@@ -34,8 +34,17 @@ public final class FloatKernels {
      * Modified: out.
      */
     public static void rowDots(float[] v, int k, float[] x, int d, float[] out) {
-        if (SIMD) SimdFloatKernels.rowDots(v, k, x, d, out);
-        else scalarRowDots(v, k, x, d, out);
+        rowDots(v, 0, k, x, d, out, 0);
+    }
+
+    /**
+     * {@link #rowDots(float[], int, float[], int, float[])} for the k rows starting at v[vOff], into out[outOff..):
+     * row j's result has the same bits as in a call over all rows when vOff is a multiple of 4 rows (rows go in
+     * blocks of four from the first, the rest one by one). Modified: out.
+     */
+    public static void rowDots(float[] v, int vOff, int k, float[] x, int d, float[] out, int outOff) {
+        if (SIMD) SimdFloatKernels.rowDots(v, vOff, k, x, d, out, outOff);
+        else scalarRowDots(v, vOff, k, x, d, out, outOff);
     }
 
     /**
@@ -168,10 +177,10 @@ public final class FloatKernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    static void scalarRowDots(float[] v, int k, float[] x, int d, float[] out) {
+    static void scalarRowDots(float[] v, int vOff, int k, float[] x, int d, float[] out, int outOff) {
         int j = 0;
         for (; j + 3 < k; j += 4) {
-            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+            int o0 = vOff + j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
             float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
             for (int i = 0; i < d; i++) {
                 float xi = x[i];
@@ -180,11 +189,11 @@ public final class FloatKernels {
                 a2 += v[o2 + i] * xi;
                 a3 += v[o3 + i] * xi;
             }
-            out[j] = a0;
-            out[j + 1] = a1;
-            out[j + 2] = a2;
-            out[j + 3] = a3;
+            out[outOff + j] = a0;
+            out[outOff + j + 1] = a1;
+            out[outOff + j + 2] = a2;
+            out[outOff + j + 3] = a3;
         }
-        for (; j < k; j++) out[j] = scalarDot(v, j * d, x, 0, d);
+        for (; j < k; j++) out[outOff + j] = scalarDot(v, vOff + j * d, x, 0, d);
     }
 }

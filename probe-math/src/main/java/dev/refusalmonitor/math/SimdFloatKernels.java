@@ -45,11 +45,11 @@ final class SimdFloatKernels {
         return s;
     }
 
-    static void rowDots(float[] v, int k, float[] x, int d, float[] out) {
+    static void rowDots(float[] v, int vOff, int k, float[] x, int d, float[] out, int outOff) {
         int j = 0;
         int bound = d - L;
         for (; j + 3 < k; j += 4) {
-            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+            int o0 = vOff + j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
             FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
             int i = 0;
             for (; i <= bound; i += L) {
@@ -67,12 +67,12 @@ final class SimdFloatKernels {
                 s2 += v[o2 + i] * xi;
                 s3 += v[o3 + i] * xi;
             }
-            out[j] = s0;
-            out[j + 1] = s1;
-            out[j + 2] = s2;
-            out[j + 3] = s3;
+            out[outOff + j] = s0;
+            out[outOff + j + 1] = s1;
+            out[outOff + j + 2] = s2;
+            out[outOff + j + 3] = s3;
         }
-        for (; j < k; j++) out[j] = dot(v, j * d, x, 0, d);
+        for (; j < k; j++) out[outOff + j] = dot(v, vOff + j * d, x, 0, d);
     }
 
 
@@ -80,11 +80,11 @@ final class SimdFloatKernels {
      * See {@link CompactRows#rowDotsInt16}: the int16 code converted to f32 (exact). Four rows per pass, x loaded once; the decoding is
      * written out in the loop (a helper C2 declines to inline would box the vectors).
      */
-    static void rowDotsInt16(short[] v, int k, float[] x, int d, float[] out) {
+    static void rowDotsInt16(short[] v, int vOff, int k, float[] x, int d, float[] out, int outOff) {
         int j = 0;
         int bound = d - L;
         for (; j + 3 < k; j += 4) {
-            int o0 = j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+            int o0 = vOff + j * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             int i = 0;
             for (; i <= bound; i += L) {
@@ -102,20 +102,82 @@ final class SimdFloatKernels {
                 s2 = Math.fma((float) v[o2 + i], xi, s2);
                 s3 = Math.fma((float) v[o3 + i], xi, s3);
             }
-            out[j] = s0;
-            out[j + 1] = s1;
-            out[j + 2] = s2;
-            out[j + 3] = s3;
+            out[outOff + j] = s0;
+            out[outOff + j + 1] = s1;
+            out[outOff + j + 2] = s2;
+            out[outOff + j + 3] = s3;
         }
         for (; j < k; j++) {
-            int o0 = j * d;
+            int o0 = vOff + j * d;
             FloatVector a = FloatVector.zero(S);
             int i = 0;
             for (; i <= bound; i += L) a = ((FloatVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2F, S, 0)).fma(FloatVector.fromArray(S, x, i), a);
             float s = sum(a);
             for (; i < d; i++) s = Math.fma((float) v[o0 + i], x[i], s);
-            out[j] = s;
+            out[outOff + j] = s;
         }
+    }
+
+    /**
+     * {@link #rowDotsInt16} for four rows starting at v[vOff] and four records at once: out[outOff + r·stride + j]
+     * = row j · x_r. Each row chunk is loaded and widened once for the four records; each (row, record) keeps its own
+     * accumulator and order, so every result has the bits of the one-record kernel. Sixteen accumulators: the most
+     * that leave registers for the four widened rows and an x chunk.
+     */
+    static void rowDotsInt16Tile(short[] v, int vOff, float[] x0, float[] x1, float[] x2, float[] x3, int d,
+                                 float[] out, int outOff, int stride) {
+        int o0 = vOff, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        int i = 0;
+        int bound = d - L;
+        for (; i <= bound; i += L) {
+            FloatVector r0 = (FloatVector) ShortVector.fromArray(SH, v, o0 + i).convertShape(VectorOperators.S2F, S, 0);
+            FloatVector r1 = (FloatVector) ShortVector.fromArray(SH, v, o1 + i).convertShape(VectorOperators.S2F, S, 0);
+            FloatVector r2 = (FloatVector) ShortVector.fromArray(SH, v, o2 + i).convertShape(VectorOperators.S2F, S, 0);
+            FloatVector r3 = (FloatVector) ShortVector.fromArray(SH, v, o3 + i).convertShape(VectorOperators.S2F, S, 0);
+            FloatVector x = FloatVector.fromArray(S, x0, i);
+            a00 = r0.fma(x, a00);
+            a01 = r1.fma(x, a01);
+            a02 = r2.fma(x, a02);
+            a03 = r3.fma(x, a03);
+            x = FloatVector.fromArray(S, x1, i);
+            a10 = r0.fma(x, a10);
+            a11 = r1.fma(x, a11);
+            a12 = r2.fma(x, a12);
+            a13 = r3.fma(x, a13);
+            x = FloatVector.fromArray(S, x2, i);
+            a20 = r0.fma(x, a20);
+            a21 = r1.fma(x, a21);
+            a22 = r2.fma(x, a22);
+            a23 = r3.fma(x, a23);
+            x = FloatVector.fromArray(S, x3, i);
+            a30 = r0.fma(x, a30);
+            a31 = r1.fma(x, a31);
+            a32 = r2.fma(x, a32);
+            a33 = r3.fma(x, a33);
+        }
+        tileRow(v, o0, o1, o2, o3, x0, i, d, sum(a00), sum(a01), sum(a02), sum(a03), out, outOff);
+        tileRow(v, o0, o1, o2, o3, x1, i, d, sum(a10), sum(a11), sum(a12), sum(a13), out, outOff + stride);
+        tileRow(v, o0, o1, o2, o3, x2, i, d, sum(a20), sum(a21), sum(a22), sum(a23), out, outOff + 2 * stride);
+        tileRow(v, o0, o1, o2, o3, x3, i, d, sum(a30), sum(a31), sum(a32), sum(a33), out, outOff + 3 * stride);
+    }
+
+    /** The scalar tail of one record's four rows, as in {@link #rowDotsInt16}. */
+    private static void tileRow(short[] v, int o0, int o1, int o2, int o3, float[] x, int from, int d,
+                                float s0, float s1, float s2, float s3, float[] out, int off) {
+        for (int i = from; i < d; i++) {
+            float xi = x[i];
+            s0 = Math.fma((float) v[o0 + i], xi, s0);
+            s1 = Math.fma((float) v[o1 + i], xi, s1);
+            s2 = Math.fma((float) v[o2 + i], xi, s2);
+            s3 = Math.fma((float) v[o3 + i], xi, s3);
+        }
+        out[off] = s0;
+        out[off + 1] = s1;
+        out[off + 2] = s2;
+        out[off + 3] = s3;
     }
 
     /**

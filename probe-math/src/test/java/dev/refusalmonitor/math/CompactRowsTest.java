@@ -33,6 +33,28 @@ class CompactRowsTest {
     }
 
     @Test
+    void rowDotsOfSeveralRecordsHaveTheBitsOfOneRecordAtATime() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        // Rows and records not multiples of the four-by-four tile, d with and without a scalar tail.
+        int[][] shapes = {{9, 37, 6}, {8, 4099, 4}, {4, 4096, 9}, {3, 64, 5}, {13, 128, 1}};
+        for (int[] shape : shapes) {
+            int k = shape[0], d = shape[1], n = shape[2];
+            short[] codes = new short[(k + 4) * d];
+            for (int i = 0; i < codes.length; i++) codes[i] = (short) rnd.nextInt(-32767, 32768);
+            float[][] xs = new float[n][d];
+            for (float[] x : xs) for (int i = 0; i < d; i++) x[i] = (float) (rnd.nextGaussian() * 3);
+            int vOff = 4 * d; // from the fifth row, as the Mahalanobis scorer calls it for a later block
+            int stride = k + 2;
+            float[] batch = new float[n * stride], alone = new float[n * stride];
+            CompactRows.rowDotsInt16(codes, vOff, k, xs, n, d, batch, stride);
+            for (int r = 0; r < n; r++) CompactRows.rowDotsInt16(codes, vOff, k, xs[r], d, alone, r * stride);
+            for (int i = 0; i < batch.length; i++)
+                assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(batch[i]),
+                        "k=" + k + " d=" + d + " n=" + n + " record " + i / stride + " row " + i % stride);
+        }
+    }
+
+    @Test
     void rowDotsMatchF64SumsOfTheDecodedRows() {
         SplittableRandom rnd = new SplittableRandom(8);
         int[][] shapes = {{1, 1}, {5, 33}, {4, 7}, {9, 4096}, {3, 4095}, {8, 16}, {12, 100}};

@@ -29,7 +29,7 @@ class FloatKernelsTest {
             for (int i = 0; i < d; i++) x[i] = (float) (rnd.nextGaussian() * 10);
             float[] simd = new float[k], scalar = new float[k];
             FloatKernels.rowDots(v, k, x, d, simd);
-            FloatKernels.scalarRowDots(v, k, x, d, scalar);
+            FloatKernels.scalarRowDots(v, 0, k, x, d, scalar, 0);
             for (int j = 0; j < k; j++) {
                 double exact = 0, scale = 0;
                 for (int i = 0; i < d; i++) {

@@ -37,6 +37,8 @@ public final class ProcessBrokerBenchmark {
     private static final int D = 4096;
     private static final Duration DEADLINE = Duration.ofMinutes(10);
     private static final java.util.Map<String, String> DRIFT_OFF = java.util.Map.of(MonitorConfig.DRIFT_ENABLED, "false");
+    /** Every record scored on its own in the processor, as before poll batches (PollScoring). */
+    private static final java.util.Map<String, String> ONE_BY_ONE = java.util.Map.of(MonitorConfig.SCORING_BATCH_SIZE, "1");
 
     private final EndToEndBenchmark b;
     private final String bootstrap;
@@ -78,7 +80,7 @@ public final class ProcessBrokerBenchmark {
         md.append("### Broker in its own process (`benchmarks/run-e2e-process.sh`)\n\n");
         md.append("Command: `").append(args[1]).append("`\n\nMachine: ").append(Machine.describe()).append("\n\n");
         md.append(brokerNote).append(" Benchmark JVM (producer, consumers, monitor, Streams pass-through) separate from it; "
-                + "topics with 2 partitions; monitor = MonitorApp defaults (2 stream threads, max.partition.fetch.bytes = 8 MiB), "
+                + "topics with 2 partitions; monitor = MonitorApp defaults (2 stream threads, max.partition.fetch.bytes = 8 MiB, each poll scored in batches of 16), "
                 + "commit.interval.ms = 100 for EOS and ALOS; every scorer on. Direction sets fitted by DirectionFitter on "
                 + "planted-truth data (200 rows per class, k = 64), the other ranks cut from that fit (`FittedSets.withLowRankK`: "
                 + "the same top eigenpairs and trace-based remainder a fit at that k gives). Median of " + Integer.getInteger("bench.rounds", 3) + " rounds "
@@ -123,6 +125,7 @@ public final class ProcessBrokerBenchmark {
         System.err.printf("%s: produced %d + %d records%n", name, n, warmN);
         for (int k : ranks) b.drain(tag + "-warm-k" + k, warm, FittedSets.withLowRankK(base, k), warmN, true);
         b.drain(tag + "-warm-nodrift", warm, FittedSets.withLowRankK(base, MahalanobisFit.DEFAULT_LOW_RANK_K), warmN, false, DRIFT_OFF);
+        b.drain(tag + "-warm-single", warm, FittedSets.withLowRankK(base, MahalanobisFit.DEFAULT_LOW_RANK_K), warmN, false, ONE_BY_ONE);
         b.ceiling(tag + "-warm-ceiling", warm, warmN, true);
 
         int rounds = Integer.getInteger("bench.rounds", 3);
@@ -133,7 +136,9 @@ public final class ProcessBrokerBenchmark {
                 twoName = "2 monitor instances (this JVM + a second JVM, one group), exactly_once_v2, k = " + instancesK,
                 pyName = "kafka-python + numpy consumer (scoring layer only, produces nothing)",
                 driftOffEos = "monitor, exactly_once_v2, k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", drift off",
-                driftOffAlos = "monitor, at_least_once, k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", drift off";
+                driftOffAlos = "monitor, at_least_once, k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", drift off",
+                singleEos = "monitor, exactly_once_v2, k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", one record at a time (scoring.batch.size = 1)",
+                singleAlos = "monitor, at_least_once, k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", one record at a time (scoring.batch.size = 1)";
         Path params = b.exportParameters(base, "params-" + tag);
         String[] py = new String[1];
         // Rounds interleave the readers, so a slow spell of this shared machine hits all of them; each figure is the
@@ -147,6 +152,9 @@ public final class ProcessBrokerBenchmark {
             DirectionSetModel dflt = FittedSets.withLowRankK(base, MahalanobisFit.DEFAULT_LOW_RANK_K);
             runs.computeIfAbsent(driftOffEos, x -> new ArrayList<>()).add(measure(() -> b.drain(rt + "-eos-nodrift", input, dflt, n, true, DRIFT_OFF)));
             runs.computeIfAbsent(driftOffAlos, x -> new ArrayList<>()).add(measure(() -> b.drain(rt + "-alos-nodrift", input, dflt, n, false, DRIFT_OFF)));
+            // What scoring each poll in batches saves: the default configuration but one record at a time.
+            runs.computeIfAbsent(singleEos, x -> new ArrayList<>()).add(measure(() -> b.drain(rt + "-eos-single", input, dflt, n, true, ONE_BY_ONE)));
+            runs.computeIfAbsent(singleAlos, x -> new ArrayList<>()).add(measure(() -> b.drain(rt + "-alos-single", input, dflt, n, false, ONE_BY_ONE)));
             for (int k : ranks) {
                 DirectionSetModel set = FittedSets.withLowRankK(base, k);
                 runs.computeIfAbsent("monitor, exactly_once_v2, k = " + k, x -> new ArrayList<>())

@@ -1,7 +1,6 @@
 package dev.refusalmonitor.bench.e2e;
 
 import dev.refusalmonitor.monitor.stream.ScoreListener;
-import dev.refusalmonitor.schemas.DecodedHiddenState;
 import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 
@@ -21,7 +20,7 @@ final class ScoreTimes implements ScoreListener {
     }
 
     @Override
-    public void scored(DecodedHiddenState state, SafetyScore score) {
+    public void scored(SafetyScore score) {
         long now = clock.getAsLong();
         if (count.getAndIncrement() == 0) first.set(now);
         last.set(now);

@@ -11,6 +11,8 @@ import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
 import dev.refusalmonitor.monitor.metrics.ModelLabels;
 import dev.refusalmonitor.monitor.metrics.MonitorMetrics;
 import dev.refusalmonitor.monitor.stream.MonitorErrorHandlers;
+import dev.refusalmonitor.monitor.stream.PollScoring;
+import dev.refusalmonitor.monitor.stream.PollScoringInterceptor;
 import dev.refusalmonitor.monitor.stream.RecordLimits;
 import dev.refusalmonitor.monitor.metrics.ScoringMetrics;
 import dev.refusalmonitor.monitor.stream.DirectionRegistry;
@@ -19,7 +21,6 @@ import dev.refusalmonitor.schemas.kafka.DirectionHistory;
 import dev.refusalmonitor.contract.TopicId;
 import dev.refusalmonitor.monitor.stream.ScoreListener;
 import dev.refusalmonitor.monitor.stream.ScoringTopology;
-import dev.refusalmonitor.schemas.DecodedHiddenState;
 import dev.refusalmonitor.schemas.v1.DeadLetterReason;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
 import org.apache.kafka.clients.admin.Admin;
@@ -101,10 +102,19 @@ public final class MonitorApp implements AutoCloseable {
         DriftMetrics drift = config.driftEnabled() ? metrics.bind(new DriftMetrics()) : null;
         RecordLimits limits = new RecordLimits(config.decodeLimits(), config.dlqMaxOriginalBytes());
         Topics topics = Topics.from(config);
+        PollScoring batches = config.scoringBatchSize() > 1
+                ? new PollScoring(topics.hiddenStates().name(), registry, limits.decode(), config.scoringBatchSize())
+                : null;
         Topology topology = ScoringTopology.build(topics,
                 new ScoringTopology.Parts(registry, scoring, config.noDirectionsPolicy(), listener, Clock.systemUTC(),
-                        limits, drift == null ? null : DriftParts.from(config, drift)));
+                        limits, drift == null ? null : DriftParts.from(config, drift), batches));
         java.util.Properties props = config.streamsProperties();
+        if (batches != null) {
+            addPollScoring(props, batches);
+            metrics.bind(r -> io.micrometer.core.instrument.FunctionCounter.builder(
+                            dev.refusalmonitor.monitor.metrics.MetricNames.BATCH_SCORED, batches, PollScoring::batchedRecords)
+                    .description("Records scored in a batch of their poll").register(r));
+        }
         props.put(MonitorErrorHandlers.HOOKS_CONFIG, new MonitorErrorHandlers.Hooks(scoring,
                 topics.hiddenStatesDlq().name(), config.dlqMaxOriginalBytes(), Clock.systemUTC(),
                 drift == null ? java.util.Set.of() : java.util.Set.of(topics.drift().name(), topics.driftPartials().name()),
@@ -153,6 +163,25 @@ public final class MonitorApp implements AutoCloseable {
         streams.start();
         LOG.info("monitor started, listening on {} (/metrics, /healthz, /readyz)", http.baseUri());
         return new MonitorApp(config, metrics, registry, streams, health, http, stopped, drift, failure);
+    }
+
+    /**
+     * Hands each poll of the stream threads' main consumer to {@code batches} ({@link PollScoringInterceptor}, after
+     * any interceptors the user configured for that consumer).
+     */
+    static void addPollScoring(java.util.Properties props, PollScoring batches) {
+        String key = org.apache.kafka.clients.consumer.ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG;
+        String main = org.apache.kafka.streams.StreamsConfig.mainConsumerPrefix(key);
+        Object configured = props.get(main);
+        if (configured == null) configured = props.get(org.apache.kafka.streams.StreamsConfig.consumerPrefix(key));
+        if (configured == null) configured = props.get(key);
+        String ours = PollScoringInterceptor.class.getName();
+        String given = configured instanceof java.util.Collection<?> c
+                ? String.join(",", c.stream().map(o -> o instanceof Class<?> k ? k.getName() : o.toString()).toList())
+                : configured == null ? "" : configured.toString().trim();
+        String list = given.isEmpty() ? ours : given + "," + ours;
+        props.put(main, list);
+        props.put(org.apache.kafka.streams.StreamsConfig.mainConsumerPrefix(PollScoring.CONFIG), batches);
     }
 
     /**

@@ -124,6 +124,12 @@ public final class MonitorConfig {
     public static final String DLQ_MAX_ORIGINAL_BYTES = PREFIX + "dlq.max.original.bytes";
     /** Most distinct model label values (models with a direction set in force); others are {@code _other}. */
     public static final String METRICS_MAX_MODELS = PREFIX + "metrics.max.models";
+    /**
+     * Records scored together, per direction set, from each poll of the input (1 = one by one): a batch reads the
+     * direction parameters once instead of once per record, with the same scores to the bit.
+     */
+    public static final String SCORING_BATCH_SIZE = PREFIX + "scoring.batch.size";
+    public static final int DEFAULT_SCORING_BATCH_SIZE = 16;
 
     /**
      * Consumer {@code session.timeout.ms} unless configured: 6 s (the broker's default minimum) instead of 45 s, so a
@@ -186,7 +192,7 @@ public final class MonitorConfig {
                 METRICS_TENANT_ALLOWLIST, METRICS_ROUTE_ALLOWLIST, DRIFT_ENABLED, DRIFT_WINDOW_SIZE,
                 DRIFT_WINDOW_DURATION_MS, DRIFT_REFERENCE_MODE, DRIFT_REFERENCE_WINDOWS, DRIFT_MAX_SLICES_PER_MODEL,
                 DRIFT_MAX_MODELS, DRIFT_ADVANCE_INTERVAL_MS, DRIFT_PARTIAL_RECORDS, DRIFT_PARTIAL_INTERVAL_MS, LIMITS_RECORD_BYTES, LIMITS_LAYERS, LIMITS_DIM,
-                LIMITS_FIELD_BYTES, LIMITS_MAX_ABS_VALUE, DLQ_MAX_ORIGINAL_BYTES, METRICS_MAX_MODELS));
+                LIMITS_FIELD_BYTES, LIMITS_MAX_ABS_VALUE, DLQ_MAX_ORIGINAL_BYTES, METRICS_MAX_MODELS, SCORING_BATCH_SIZE));
         for (TopicId t : TopicId.values()) {
             keys.add(topicKey(t, "name"));
             keys.add(topicKey(t, "partitions"));
@@ -224,6 +230,7 @@ public final class MonitorConfig {
     private final dev.refusalmonitor.schemas.HiddenStateDecoder.Limits decodeLimits;
     private final int dlqMaxOriginalBytes;
     private final int metricsMaxModels;
+    private final int scoringBatchSize;
 
     private MonitorConfig(Map<String, String> merged) {
         Map<String, String> k = new TreeMap<>();
@@ -257,6 +264,7 @@ public final class MonitorConfig {
                 parsePositiveDouble(m, LIMITS_MAX_ABS_VALUE));
         this.dlqMaxOriginalBytes = parseInt(m, DLQ_MAX_ORIGINAL_BYTES, 0, Integer.MAX_VALUE - 8);
         this.metricsMaxModels = parseInt(m, METRICS_MAX_MODELS, 0, 100_000);
+        this.scoringBatchSize = parseInt(m, SCORING_BATCH_SIZE, 1, 1024);
         Map<TopicId, TopicSettings> t = new EnumMap<>(TopicId.class);
         Set<String> seen = new HashSet<>();
         for (TopicId id : TopicId.values()) {
@@ -450,6 +458,11 @@ public final class MonitorConfig {
         return metricsMaxModels;
     }
 
+    /** Records scored together per direction set from each poll ({@value #SCORING_BATCH_SIZE}); 1 = one by one. */
+    public int scoringBatchSize() {
+        return scoringBatchSize;
+    }
+
     /** The pass-through Kafka settings (contains secrets: never log it, use {@link #describe()}). */
     public Map<String, String> kafkaSettings() {
         return kafka;
@@ -564,6 +577,7 @@ public final class MonitorConfig {
         all.put(LIMITS_MAX_ABS_VALUE, Double.toString(decodeLimits.maxAbsValue()));
         all.put(DLQ_MAX_ORIGINAL_BYTES, Integer.toString(dlqMaxOriginalBytes));
         all.put(METRICS_MAX_MODELS, Integer.toString(metricsMaxModels));
+        all.put(SCORING_BATCH_SIZE, Integer.toString(scoringBatchSize));
         for (TopicSettings t : topics.values()) {
             all.put(topicKey(t.id(), "name"), t.name());
             all.put(topicKey(t.id(), "partitions"), Integer.toString(t.partitions()));
@@ -618,6 +632,7 @@ public final class MonitorConfig {
         d.put(LIMITS_MAX_ABS_VALUE, Double.toString(limits.maxAbsValue()));
         d.put(DLQ_MAX_ORIGINAL_BYTES, Integer.toString(dev.refusalmonitor.monitor.stream.RecordLimits.DEFAULTS.dlqMaxOriginalBytes()));
         d.put(METRICS_MAX_MODELS, Integer.toString(dev.refusalmonitor.monitor.metrics.ModelLabels.DEFAULT_MAX_MODELS));
+        d.put(SCORING_BATCH_SIZE, Integer.toString(DEFAULT_SCORING_BATCH_SIZE));
         for (TopicId t : TopicId.values()) {
             d.put(topicKey(t, "name"), t.defaultName());
             d.put(topicKey(t, "partitions"), Integer.toString(t.defaultPartitions()));

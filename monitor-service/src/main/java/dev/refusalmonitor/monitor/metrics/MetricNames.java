@@ -31,6 +31,12 @@ public final class MetricNames {
      */
     public static final String RECORDS = PREFIX + ".records";
     public static final String PROM_RECORDS = "refusal_monitor_records_total";
+    /**
+     * Counter: records scored in a batch of their poll ({@code refusal.monitor.scoring.batch.size}); the rest of
+     * {@link #RECORDS} were scored one by one. Prometheus: {@value #PROM_BATCH_SCORED}.
+     */
+    public static final String BATCH_SCORED = PREFIX + ".records.batch.scored";
+    public static final String PROM_BATCH_SCORED = "refusal_monitor_records_batch_scored_total";
     /** Counter: records sent to the DLQ, by {@link #TAG_REASON} (the dead-letter reason, see {@link #reasonTag}). Prometheus: {@value #PROM_DLQ}. */
     public static final String DLQ = PREFIX + ".dlq";
     public static final String PROM_DLQ = "refusal_monitor_dlq_total";

@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Decode → validate → score with the model's current direction set → score record; anything that cannot be scored
@@ -60,18 +61,23 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
     private final Map<String, ScratchEntry> scratchByModel = new HashMap<>();
     /** Null without drift. */
     private final DriftPartials drift;
+    /** Null when records are scored one by one only. */
+    private final PollScoring batches;
     private final long driftIntervalMs;
     private ProcessorContext<String, byte[]> context;
+    /** Time spent on the current record in its poll's batch (0 when scored here). */
+    private long aheadNanos;
 
     ScoringProcessor(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
                      ScoreListener listener, Clock clock, RecordLimits limits) {
-        this(registry, metrics, noDirections, listener, clock, limits, null, 0);
+        this(registry, metrics, noDirections, listener, clock, limits, null, 0, null);
     }
 
     ScoringProcessor(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
                      ScoreListener listener, Clock clock, RecordLimits limits, DriftPartials drift,
-                     long driftIntervalMs) {
+                     long driftIntervalMs, PollScoring batches) {
         this.drift = drift;
+        this.batches = batches;
         this.driftIntervalMs = driftIntervalMs;
         this.registry = registry;
         this.metrics = metrics;
@@ -100,6 +106,7 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
     @Override
     public void process(Record<String, byte[]> record) {
         long t0 = System.nanoTime();
+        aheadNanos = 0;
         Outcome outcome;
         try {
             outcome = handle(record);
@@ -115,7 +122,7 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
             deadLetter(record, outcome.model(), outcome.reason(), outcome.detail());
             return;
         }
-        metrics.recordScored(outcome.model(), System.nanoTime() - t0);
+        metrics.recordScored(outcome.model(), System.nanoTime() - t0 + aheadNanos);
     }
 
     /** What happened to a record: scored (reason null), or to be dead-lettered; null when it was parked. */
@@ -123,6 +130,11 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
     }
 
     private Outcome handle(Record<String, byte[]> record) {
+        PollScoring.PreScored ahead = scoredAhead();
+        if (ahead != null) {
+            aheadNanos = ahead.nanos();
+            return emit(record, ahead.state(), ahead.scores());
+        }
         HiddenStateDecoder.Result result = decoder.decode(record.value());
         if (result instanceof HiddenStateDecoder.Rejected rejected) {
             return new Outcome(null, rejected.reason(), rejected.detail());
@@ -157,6 +169,18 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
             return new Outcome(state.modelId(), DeadLetterReason.DEAD_LETTER_REASON_SCORING_FAILED,
                     e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+        return emit(record, state, scores);
+    }
+
+    /** This record's scores from its poll's batch ({@link PollScoring}), or null to score it here. */
+    private PollScoring.PreScored scoredAhead() {
+        if (batches == null) return null;
+        Optional<RecordMetadata> m = context.recordMetadata();
+        return m.isEmpty() ? null : batches.take(m.get().topic(), m.get().partition(), m.get().offset());
+    }
+
+    /** The scored record's checks, metrics, observers and score record. */
+    private Outcome emit(Record<String, byte[]> record, DecodedHiddenState state, Scores scores) {
         String bad = nonFiniteScore(scores);
         if (bad != null) {
             return new Outcome(state.modelId(), DeadLetterReason.DEAD_LETTER_REASON_OUT_OF_RANGE,
@@ -172,7 +196,7 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
         metrics.recordScore(model, ScoreKind.MAHALANOBIS_OOD, scores.mahalanobisOod);
         metrics.recordScore(model, ScoreKind.CAST_SIMILARITY, scores.castSimilarity);
         try {
-            listener.scored(state, score);
+            listener.scored(score);
         } catch (RuntimeException e) {
             // An observer's failure must not turn a scored record into a dead letter (or stop the thread).
             LOG.warn("score listener failed: {}", e.toString());

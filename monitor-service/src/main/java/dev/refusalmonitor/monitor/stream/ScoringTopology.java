@@ -40,10 +40,21 @@ public final class ScoringTopology {
     private ScoringTopology() {
     }
 
-    /** Everything the topology needs besides the topic names. */
-    /** @param drift the drift part, or null for none */
+    /**
+     * Everything the topology needs besides the topic names.
+     *
+     * @param drift the drift part, or null for none
+     * @param batches the poll's batch scoring the processor takes results from, or null to score one by one only
+     */
     public record Parts(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
-                        ScoreListener listener, Clock clock, RecordLimits limits, DriftParts drift) {
+                        ScoreListener listener, Clock clock, RecordLimits limits, DriftParts drift,
+                        PollScoring batches) {
+        /** Records scored one by one only. */
+        public Parts(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
+                     ScoreListener listener, Clock clock, RecordLimits limits, DriftParts drift) {
+            this(registry, metrics, noDirections, listener, clock, limits, drift, null);
+        }
+
         /** Without drift. */
         public Parts(DirectionRegistry registry, ScoringMetrics metrics, NoDirectionsPolicy noDirections,
                      ScoreListener listener, Clock clock, RecordLimits limits) {
@@ -75,7 +86,7 @@ public final class ScoringTopology {
         DriftParts drift = parts.drift();
         t.addProcessor(SCORE, () -> new ScoringProcessor(parts.registry(), parts.metrics(), parts.noDirections(),
                 parts.listener(), parts.clock(), parts.limits(), drift == null ? null : drift.newPartials(),
-                drift == null ? 0 : drift.partialIntervalMs()), HIDDEN_STATES_SOURCE);
+                drift == null ? 0 : drift.partialIntervalMs(), parts.batches()), HIDDEN_STATES_SOURCE);
         t.addSink(SCORES_SINK, topics.safetyScores().name(), topics.safetyScores().keySerde().serializer(),
                 topics.safetyScores().valueSerde().serializer(), SCORE);
         t.addSink(DLQ_SINK, topics.hiddenStatesDlq().name(), topics.hiddenStatesDlq().keySerde().serializer(),

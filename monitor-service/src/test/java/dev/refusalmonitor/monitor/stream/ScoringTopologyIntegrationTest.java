@@ -225,6 +225,9 @@ class ScoringTopologyIntegrationTest extends BrokerTestBase {
             List<ConsumerRecord<String, byte[]>> out = StreamTestSupport.readAll(kafka.bootstrapServers(), scores(config), true, WAIT);
             assertEquals(n, out.size());
             stream = byRequestId(out);
+            // Scored ahead in their polls' batches (PollScoring), which must not change a bit of what follows.
+            double batched = PrometheusText.value(app.metrics().scrape(), MetricNames.PROM_BATCH_SCORED, Map.of());
+            assertTrue(batched > 0 && batched <= n, "records scored in batches: " + batched);
         }
 
         // The same floats as an [n, L, d] f32 array, and the same set as directions.pb.

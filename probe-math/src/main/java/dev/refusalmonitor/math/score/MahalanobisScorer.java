@@ -322,58 +322,100 @@ public final class MahalanobisScorer {
      * @throws ArithmeticException when x is so large that a squared distance overflows (finite input only)
      */
     public Result score(float[] x, int off, boolean exact, Scratch scratch, Result out) {
+        requireExactFactor(exact);
+        if (scratch.centred.length != d) throw new IllegalArgumentException("scratch is for d = " + scratch.centred.length + ", scorer has d = " + d);
+        centre(x, off, scratch.centred, scratch.norms);
+        if (exact) return finishExact(scratch.centred, scratch.whitened, out);
+        float[] p = scratch.projections, pc = scratch.compactProjections;
+        FloatKernels.rowDots(vectors, exactRows, scratch.centred, d, p);
+        if (k > exactRows) CompactRows.rowDotsInt16(codes, k - exactRows, scratch.centred, d, pc);
+        return finishLowRank(scratch.centred, scratch.norms, p, 0, pc, 0, out);
+    }
+
+    /**
+     * Scores the rows xs[0..n) (each of length d) as {@link #score} would, each with the same bits, reading the
+     * low-rank eigenvectors four rows at a time for all n records instead of all k rows once per record: with
+     * several records per pass they stay in the nearest cache. The exact path scores record by record.
+     * Throws as {@link #score} does for the first record that fails; out[0..n) modified.
+     */
+    public void scoreBatch(float[][] xs, int n, boolean exact, BatchScratch scratch, Result[] out) {
+        requireExactFactor(exact);
+        if (n > scratch.capacity) throw new IllegalArgumentException(n + " records for a batch scratch of " + scratch.capacity);
+        if (!canUse(scratch)) throw new IllegalArgumentException("batch scratch is for d = " + scratch.d + ", k = " + scratch.k + "; scorer has d = " + d + ", k = " + k);
+        float[][] xc = scratch.centred;
+        for (int b = 0; b < n; b++) centre(xs[b], 0, xc[b], scratch.norms[b]);
+        if (exact) {
+            for (int b = 0; b < n; b++) finishExact(xc[b], scratch.whitened, out[b]);
+            return;
+        }
+        // Blocks of four rows, as the kernels take them within one call, so every record's projections keep their bits.
+        float[] p = scratch.projections, pc = scratch.compactProjections;
+        for (int j = 0; j < exactRows; j += 4) {
+            int rows = Math.min(4, exactRows - j);
+            for (int b = 0; b < n; b++) FloatKernels.rowDots(vectors, j * d, rows, xc[b], d, p, b * k + j);
+        }
+        // Four int16 rows are widened once for four records at a time (the widening, not the memory, bounds this).
+        if (k > exactRows) CompactRows.rowDotsInt16(codes, 0, k - exactRows, xc, n, d, pc, k);
+        for (int b = 0; b < n; b++) finishLowRank(xc[b], scratch.norms[b], p, b * k, pc, b * k, out[b]);
+    }
+
+    private void requireExactFactor(boolean exact) {
         if (exact && whitening == null)
             throw new IllegalStateException("the exact Mahalanobis path was requested but this direction set stores no exact whitening factor (refit with the exact factor or use the low-rank path)");
+    }
+
+    /**
+     * Centres x[off..off+d) on the midpoint of the class means (scaled to unit norm first under L2 normalisation)
+     * into xc, and norms = {‖x' − h‖², ‖x' + h‖²}. As f32 (the SIMD kernels read f32 rows), in the same pass as the
+     * two squared norms; the difference is one fma, rounded once, so a row near the midpoint keeps its relative
+     * precision.
+     */
+    private void centre(float[] x, int off, float[] xc, double[] norms) {
         if (off < 0 || off > x.length - d)
             throw new IllegalArgumentException("row [" + off + ", " + (off + d) + ") is outside an array of " + x.length);
-        if (scratch.centred.length != d) throw new IllegalArgumentException("scratch is for d = " + scratch.centred.length + ", scorer has d = " + d);
-        // Centre on the midpoint of the class means once (as f32: the SIMD kernels read f32 rows), in the same pass as
-        // the two squared norms ‖x' ∓ h‖². The difference is one fma, rounded once, so a row near the midpoint keeps
-        // its relative precision.
-        float[] xc = scratch.centred;
         float scale = 1f;
         if (l2Normalize) {
             double norm = Math.sqrt(FloatKernels.dot(x, off, x, off, d));
             if (!(norm > 0) || !Double.isFinite(norm)) throw new IllegalArgumentException("x has norm " + norm + " and cannot be L2-normalised");
             scale = (float) (1.0 / norm);
         }
-        double[] norms = scratch.norms;
         FloatKernels.centreAndSquaredNorms(x, off, scale, negMidpoint, half, xc, d, norms);
-        double dH2, dS2;
-        if (exact) {
-            // y = W (x − m); d_H² = ‖y − W h‖², d_S² = ‖y + W h‖² with h = (μ_H − μ_S)/2.
-            float[] y = scratch.whitened;
-            int base = 0;
-            for (int i = 0; i < d; i++) {
-                y[i] = FloatKernels.dot(whitening, base, xc, 0, i + 1);
-                base += i + 1;
-            }
-            double sH = 0, sS = 0;
-            for (int j = 0; j < d; j++) {
-                double eH = y[j] - whitenedHalf[j], eS = y[j] + whitenedHalf[j];
-                sH += eH * eH;
-                sS += eS * eS;
-            }
-            dH2 = sH;
-            dS2 = sS;
-        } else {
-            // Σ⁻¹ ≈ (1/σ²) I + V diag(1/λ − 1/σ²) Vᵀ, so a record costs k dot products plus one pass for ‖x − μ_c‖².
-            // The squared norms are summed directly (norms[0], norms[1]), not expanded as ‖x'‖² ∓ 2x'·h + ‖h‖²: near a
-            // class mean the expansion cancels and f32 rounding would swamp a small distance. Summing non-negative
-            // terms in f32 lanes keeps a relative error of a few 1e-6 (FloatKernels.centreAndSquaredNorms).
-            dH2 = norms[0] * inverseRemainder;
-            dS2 = norms[1] * inverseRemainder;
-            float[] p = scratch.projections, pc = scratch.compactProjections;
-            int nc = k - exactRows;
-            FloatKernels.rowDots(vectors, exactRows, xc, d, p);
-            if (nc > 0) CompactRows.rowDotsInt16(codes, nc, xc, d, pc);
-            for (int j = 0; j < k; j++) {
-                double pj = j < exactRows ? p[j] : pc[j - exactRows] * rowScale[j - exactRows];
-                double eH = pj - halfProjections[j], eS = pj + halfProjections[j];
-                dH2 += coefficients[j] * eH * eH;
-                dS2 += coefficients[j] * eS * eS;
-            }
+    }
+
+    private Result finishExact(float[] xc, float[] y, Result out) {
+        // y = W (x − m); d_H² = ‖y − W h‖², d_S² = ‖y + W h‖² with h = (μ_H − μ_S)/2.
+        int base = 0;
+        for (int i = 0; i < d; i++) {
+            y[i] = FloatKernels.dot(whitening, base, xc, 0, i + 1);
+            base += i + 1;
         }
+        double sH = 0, sS = 0;
+        for (int j = 0; j < d; j++) {
+            double eH = y[j] - whitenedHalf[j], eS = y[j] + whitenedHalf[j];
+            sH += eH * eH;
+            sS += eS * eS;
+        }
+        return finish(xc, sH, sS, true, out);
+    }
+
+    /** p[pOff..) are the f32 rows' projections, pc[pcOff..) the int16 rows' (before their row factors). */
+    private Result finishLowRank(float[] xc, double[] norms, float[] p, int pOff, float[] pc, int pcOff, Result out) {
+        // Σ⁻¹ ≈ (1/σ²) I + V diag(1/λ − 1/σ²) Vᵀ, so a record costs k dot products plus one pass for ‖x − μ_c‖².
+        // The squared norms are summed directly (norms[0], norms[1]), not expanded as ‖x'‖² ∓ 2x'·h + ‖h‖²: near a
+        // class mean the expansion cancels and f32 rounding would swamp a small distance. Summing non-negative
+        // terms in f32 lanes keeps a relative error of a few 1e-6 (FloatKernels.centreAndSquaredNorms).
+        double dH2 = norms[0] * inverseRemainder;
+        double dS2 = norms[1] * inverseRemainder;
+        for (int j = 0; j < k; j++) {
+            double pj = j < exactRows ? p[pOff + j] : pc[pcOff + j - exactRows] * rowScale[j - exactRows];
+            double eH = pj - halfProjections[j], eS = pj + halfProjections[j];
+            dH2 += coefficients[j] * eH * eH;
+            dS2 += coefficients[j] * eS * eS;
+        }
+        return finish(xc, dH2, dS2, false, out);
+    }
+
+    private Result finish(float[] xc, double dH2, double dS2, boolean exact, Result out) {
         if (!Double.isFinite(dH2) || !Double.isFinite(dS2))
             throw new ArithmeticException("a squared Mahalanobis distance overflowed (x too large for this direction set)");
         // Rounding can take a tiny squared distance just below zero.
@@ -439,6 +481,36 @@ public final class MahalanobisScorer {
             whitened = new float[d];
             projections = new float[k];
             compactProjections = new float[k];
+        }
+    }
+
+    /** Whether {@link #scoreBatch} can use this work space (made for the same d and k). */
+    public boolean canUse(BatchScratch scratch) {
+        return scratch.d == d && scratch.k == k;
+    }
+
+    /** Work space for {@link #scoreBatch} of up to {@code capacity} records. Not thread-safe. */
+    public BatchScratch newBatchScratch(int capacity) {
+        return new BatchScratch(d, k, capacity);
+    }
+
+    /** Per-thread work space for {@link #scoreBatch}: the centred rows and projections of every record in a batch. */
+    public static final class BatchScratch {
+        private final int d, k, capacity;
+        private final float[][] centred;
+        private final double[][] norms;
+        private final float[] projections, compactProjections, whitened;
+
+        private BatchScratch(int d, int k, int capacity) {
+            if (capacity < 1) throw new IllegalArgumentException("batch capacity must be ≥ 1, got " + capacity);
+            this.d = d;
+            this.k = k;
+            this.capacity = capacity;
+            centred = new float[capacity][d];
+            norms = new double[capacity][2];
+            projections = new float[capacity * k];
+            compactProjections = new float[capacity * k];
+            whitened = new float[d];
         }
     }
 

@@ -41,6 +41,11 @@ public final class ProjectionScorer {
 
     /** (x·u − mean)/std over the training projections. */
     public double standardised(float[] x, int off) {
-        return standardisation.apply(score(x, off));
+        return standardise(score(x, off));
+    }
+
+    /** (projection − mean)/std for a projection {@link #score} returned. */
+    public double standardise(double projection) {
+        return standardisation.apply(projection);
     }
 }
