@@ -26,9 +26,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Runs inside the main consumer's {@code poll} ({@link PollScoringInterceptor}), on the stream thread that will
  * process the records, so the results wait in that thread's own table, keyed by partition and offset of the input
- * topic (a record at an offset never changes). The processor takes a record's result when it reaches it; whatever is
- * not there (a record that did not decode, has no direction set, or failed in its batch; a result evicted from a
- * full table; a direction set replaced since the poll) it decodes and scores itself, as it always did. So this class
+ * topic (a record at an offset never changes). The processor takes a record's result when it reaches it (a decoder
+ * rejection is kept too, so a bad record is not decoded twice); whatever is not there (a record without a direction
+ * set, or in a batch one of whose records failed; a result evicted from a full table; a direction set replaced since
+ * the poll) it decodes and scores itself, as it always did. So this class
  * changes how fast a record is scored, never what it gets: it writes nothing, commits nothing, and a record whose
  * result is lost is simply scored again.
  */
@@ -73,8 +74,14 @@ public final class PollScoring {
         return batched.sum();
     }
 
-    /** A record's identity and scores, with the directions that scored it (its vectors already released). */
-    record PreScored(DecodedHiddenState state, LoadedDirections directions, Scores scores, long nanos, Position key) {
+    /**
+     * What was done ahead for one record: the decoder's rejection (only {@code rejected} set; the processor
+     * dead-letters it without decoding it again, which for a large bad record is most of its cost), or its identity
+     * and scores with the directions that scored them (its vectors already released). nanos: its decode and its share
+     * of the batch.
+     */
+    record Ahead(HiddenStateDecoder.Rejected rejected, DecodedHiddenState state, LoadedDirections directions,
+                 Scores scores, long nanos, Position key) {
     }
 
     private record Position(int partition, long offset) {
@@ -87,30 +94,35 @@ public final class PollScoring {
             if (r.value() == null || !topic.equals(r.topic())) continue;
             long t0 = System.nanoTime();
             HiddenStateDecoder.Result result = s.decoder.decode(r.value());
-            if (!(result instanceof HiddenStateDecoder.Decoded decoded)) continue;
+            Position at = new Position(r.partition(), r.offset());
+            if (result instanceof HiddenStateDecoder.Rejected rejected) {
+                s.put(new Ahead(rejected, null, null, null, System.nanoTime() - t0, at));
+                continue;
+            }
+            HiddenStateDecoder.Decoded decoded = (HiddenStateDecoder.Decoded) result;
             LoadedDirections directions = registry.get(decoded.state().modelId());
             if (directions == null) continue;
-            s.add(new Position(r.partition(), r.offset()), decoded.state(), directions, System.nanoTime() - t0);
+            s.add(at, decoded.state(), directions, System.nanoTime() - t0);
         }
         s.flushAll();
     }
 
     /**
-     * The result for the input record at (partition, offset) of the topic, removed from this thread's table; null
-     * when there is none or its direction set is no longer the one in force for its model.
+     * What was done ahead for the input record at (partition, offset) of the topic, removed from this thread's table;
+     * null when nothing was, or it was scored with a direction set no longer in force for its model.
      */
-    PreScored take(String recordTopic, int partition, long offset) {
+    Ahead take(String recordTopic, int partition, long offset) {
         if (!topic.equals(recordTopic)) return null;
         ThreadState s = perThread.get();
-        PreScored p = s.pending.remove(new Position(partition, offset));
-        if (p == null || registry.get(p.state().modelId()) != p.directions()) return null;
-        return p;
+        Ahead a = s.pending.remove(new Position(partition, offset));
+        if (a == null || a.rejected() != null) return a;
+        return registry.get(a.state().modelId()) == a.directions() ? a : null;
     }
 
     /** One stream thread's decoder, open batches, scratch space and pending results. Confined to that thread. */
     private final class ThreadState {
         final HiddenStateDecoder decoder = new HiddenStateDecoder(limits);
-        final Map<Position, PreScored> pending = new HashMap<>();
+        final Map<Position, Ahead> pending = new HashMap<>();
         final ArrayDeque<Position> order = new ArrayDeque<>();
         final List<Batch> open = new ArrayList<>();
         final Map<DirectionSetScorer, DirectionSetScorer.Scratch> scratch = new IdentityHashMap<>();
@@ -148,7 +160,7 @@ public final class PollScoring {
             }
             long share = (System.nanoTime() - t0) / b.n;
             for (int i = 0; i < b.n; i++) {
-                put(new PreScored(identity(b.states[i]), b.directions, b.scores[i], b.decodeNanos[i] + share, b.positions[i]));
+                put(new Ahead(null, identity(b.states[i]), b.directions, b.scores[i], b.decodeNanos[i] + share, b.positions[i]));
             }
             batched.add(b.n);
         }
@@ -163,13 +175,13 @@ public final class PollScoring {
             return s;
         }
 
-        private void put(PreScored p) {
+        void put(Ahead p) {
             pending.put(p.key(), p);
             order.addLast(p.key());
             while (order.size() > MAX_PENDING) {
                 Position oldest = order.pollFirst();
                 // A position polled again (the consumer went back) is queued twice: only its newest entry removes it.
-                PreScored e = pending.get(oldest);
+                Ahead e = pending.get(oldest);
                 if (e != null && e.key() == oldest) pending.remove(oldest);
             }
         }

@@ -130,9 +130,10 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
     }
 
     private Outcome handle(Record<String, byte[]> record) {
-        PollScoring.PreScored ahead = scoredAhead();
+        PollScoring.Ahead ahead = ahead();
         if (ahead != null) {
             aheadNanos = ahead.nanos();
+            if (ahead.rejected() != null) return new Outcome(null, ahead.rejected().reason(), ahead.rejected().detail());
             return emit(record, ahead.state(), ahead.scores());
         }
         HiddenStateDecoder.Result result = decoder.decode(record.value());
@@ -172,8 +173,8 @@ public final class ScoringProcessor implements Processor<String, byte[], String,
         return emit(record, state, scores);
     }
 
-    /** This record's scores from its poll's batch ({@link PollScoring}), or null to score it here. */
-    private PollScoring.PreScored scoredAhead() {
+    /** This record's rejection or scores from its poll ({@link PollScoring}), or null to decode and score it here. */
+    private PollScoring.Ahead ahead() {
         if (batches == null) return null;
         Optional<RecordMetadata> m = context.recordMetadata();
         return m.isEmpty() ? null : batches.take(m.get().topic(), m.get().partition(), m.get().offset());

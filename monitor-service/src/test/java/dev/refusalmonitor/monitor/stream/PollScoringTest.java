@@ -5,6 +5,7 @@ import dev.refusalmonitor.math.score.Scores;
 import dev.refusalmonitor.monitor.metrics.DirectionSetMetrics;
 import dev.refusalmonitor.monitor.testing.ScoringFixtures;
 import dev.refusalmonitor.monitor.testing.TestKeys;
+import dev.refusalmonitor.schemas.HiddenStateDecoder;
 import dev.refusalmonitor.schemas.signing.TrustedKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * Scoring each poll ahead in batches: a record's result is what scoring it alone gives, bit for bit; whatever cannot
- * be scored in its batch is left for the processor to score (and dead-letter) alone; a replaced direction set or an
+ * Scoring each poll ahead in batches: a record's result is what scoring it alone gives, bit for bit; a record the
+ * decoder rejects keeps its rejection; whatever cannot be scored in its batch is left for the processor to score (and
+ * dead-letter) alone; a replaced direction set or an
  * evicted result means scoring again, never a stale or missing score.
  */
 class PollScoringTest {
@@ -75,7 +77,7 @@ class PollScoringTest {
 
         assertEquals(10, scoring.batchedRecords(), "nine on partition 0 and one on partition 1, in batches of 4, 4 and 2");
         for (int i = 0; i < 10; i++) {
-            PollScoring.PreScored p = i < 9 ? scoring.take(TOPIC, 0, 100 + i) : scoring.take(TOPIC, 1, 2);
+            PollScoring.Ahead p = i < 9 ? scoring.take(TOPIC, 0, 100 + i) : scoring.take(TOPIC, 1, 2);
             assertNotNull(p, "record " + i);
             assertEquals("r" + i, p.state().requestId());
             assertEquals(0, p.state().layerCount(), "the vectors are released once scored");
@@ -90,7 +92,11 @@ class PollScoringTest {
             bits(alone.mahalanobisEnsemble, p.scores().mahalanobisEnsemble, "ensemble " + i);
         }
         assertNull(scoring.take(TOPIC, 0, 100), "taken once");
-        assertNull(scoring.take(TOPIC, 1, 0), "a record that did not decode is the processor's to dead-letter");
+        PollScoring.Ahead rejected = scoring.take(TOPIC, 1, 0);
+        assertNotNull(rejected, "a rejection is kept, so the processor does not decode the record again");
+        assertEquals(new HiddenStateDecoder(RecordLimits.DEFAULTS.decode()).decode(new byte[]{1, 2, 3}), rejected.rejected(),
+                "the decoder's own reason and detail");
+        assertNull(rejected.scores());
         assertNull(scoring.take(TOPIC, 1, 1), "a record without a direction set is the processor's to park or dead-letter");
         assertNull(scoring.take("other", 0, 100), "other topics are not scored");
     }
@@ -131,7 +137,7 @@ class PollScoringTest {
         for (int i = 0; i < n; i++) p0.add(record(TOPIC, 0, i, value));
         scoring.scorePoll(poll(Map.of(new TopicPartition(TOPIC, 0), p0)));
 
-        AtomicReference<PollScoring.PreScored> elsewhere = new AtomicReference<>();
+        AtomicReference<PollScoring.Ahead> elsewhere = new AtomicReference<>();
         Thread other = new Thread(() -> elsewhere.set(scoring.take(TOPIC, 0, n - 1)));
         other.start();
         other.join();
