@@ -57,7 +57,7 @@ public final class KernelReport {
         md.append("`lowrank4096`: d = 4096, one layer, low-rank Mahalanobis (k = 64); `exact1024`: d = 1024, exact "
                 + "whitening factor. Sets fitted by DirectionFitter on planted-truth data (200 rows per class); "
                 + "rows cycle through a pool of 256 distinct vectors. `score` = DirectionSetScorer.score (all scorers, "
-                + "plus the copy of the row into the layer array the decoder would fill); `sumRow` = one SIMD summing pass "
+                + "plus the copy of the row into the layer array the decoder would fill); `scoreBatch16` = DirectionSetScorer.scoreBatch over 16 records, per record (how the monitor scores each poll; the same bits as `score`); `sumRow` = one SIMD summing pass "
                 + "over the row's d floats (Σx² by the f32 dot kernel: each float loaded once); `sumTouched` = the same "
                 + "pass over every float `score` would read with all parameters in f32 (row, eigenvector rows or packed "
                 + "factor, means and direction vectors; the scorer keeps some eigenvector rows as int16, so it reads "

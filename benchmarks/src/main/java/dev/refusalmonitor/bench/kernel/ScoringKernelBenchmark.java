@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -48,6 +49,11 @@ public class ScoringKernelBenchmark {
     private DirectionSetScorer.MahalanobisMode mode;
     private DirectionSetScorer.Scratch scratch;
     private Scores scores;
+    static final int BATCH = 16;
+    private DirectionSetScorer.Scratch batchScratch;
+    private int[][] batchIndices;
+    private float[][][] batchValues;
+    private Scores[] batchScores;
     private MahalanobisScorer mahalanobis;
     private MahalanobisScorer.Scratch mahaScratch;
     private MahalanobisScorer.Result mahaResult;
@@ -71,6 +77,14 @@ public class ScoringKernelBenchmark {
         mode = exact ? DirectionSetScorer.MahalanobisMode.EXACT : DirectionSetScorer.MahalanobisMode.LOW_RANK;
         scratch = scorer.newScratch();
         scores = new Scores();
+        batchScratch = scorer.newBatchScratch(BATCH);
+        batchIndices = new int[BATCH][];
+        batchValues = new float[BATCH][1][d];
+        batchScores = new Scores[BATCH];
+        for (int b = 0; b < BATCH; b++) {
+            batchIndices[b] = new int[]{set.scoringLayer()};
+            batchScores[b] = new Scores();
+        }
         mahalanobis = new MahalanobisScorer(l.meanHarmful(), l.meanHarmless(), l.mahalanobis());
         mahaScratch = mahalanobis.newScratch();
         mahaResult = new MahalanobisScorer.Result();
@@ -97,6 +111,15 @@ public class ScoringKernelBenchmark {
         // The stream hands the scorer one float[] per layer: copy the pool row in, as the decoder's bulk copy does.
         System.arraycopy(rows, nextRow(), layerValue[0], 0, d);
         return scorer.score(layerIndex, layerValue, mode, scratch, scores);
+    }
+
+    /** Per record: 16 records scored together, as the monitor scores each poll (PollScoring). */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public Scores[] scoreBatch16() {
+        for (int b = 0; b < BATCH; b++) System.arraycopy(rows, nextRow(), batchValues[b][0], 0, d);
+        scorer.scoreBatch(BATCH, batchIndices, batchValues, mode, batchScratch, batchScores);
+        return batchScores;
     }
 
     @Benchmark
