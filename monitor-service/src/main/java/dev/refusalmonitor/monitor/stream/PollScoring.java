@@ -93,7 +93,12 @@ public final class PollScoring {
         for (ConsumerRecord<byte[], byte[]> r : records) {
             if (r.value() == null || !topic.equals(r.topic())) continue;
             long t0 = System.nanoTime();
-            HiddenStateDecoder.Result result = s.decoder.decode(r.value());
+            HiddenStateDecoder.Result result;
+            try {
+                result = s.decoder.decode(r.value());
+            } catch (RuntimeException e) {
+                continue; // unforeseen input: the processor meets it again and dead-letters it (scoring_failed)
+            }
             Position at = new Position(r.partition(), r.offset());
             if (result instanceof HiddenStateDecoder.Rejected rejected) {
                 s.put(new Ahead(rejected, null, null, null, System.nanoTime() - t0, at));
