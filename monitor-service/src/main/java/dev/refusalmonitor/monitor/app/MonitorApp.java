@@ -176,9 +176,7 @@ public final class MonitorApp implements AutoCloseable {
         if (configured == null) configured = props.get(org.apache.kafka.streams.StreamsConfig.consumerPrefix(key));
         if (configured == null) configured = props.get(key);
         String ours = PollScoringInterceptor.class.getName();
-        String given = configured instanceof java.util.Collection<?> c
-                ? String.join(",", c.stream().map(o -> o instanceof Class<?> k ? k.getName() : o.toString()).toList())
-                : configured == null ? "" : configured.toString().trim();
+        String given = configured == null ? "" : configured.toString().trim(); // settings arrive as strings
         String list = given.isEmpty() ? ours : given + "," + ours;
         props.put(main, list);
         props.put(org.apache.kafka.streams.StreamsConfig.mainConsumerPrefix(PollScoring.CONFIG), batches);

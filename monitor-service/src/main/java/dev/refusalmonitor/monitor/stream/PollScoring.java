@@ -65,10 +65,6 @@ public final class PollScoring {
         this.perThread = ThreadLocal.withInitial(ThreadState::new);
     }
 
-    public int batchSize() {
-        return batchSize;
-    }
-
     /** Records scored in a batch so far (all threads). */
     public long batchedRecords() {
         return batched.sum();

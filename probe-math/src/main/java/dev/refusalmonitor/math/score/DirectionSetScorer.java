@@ -301,10 +301,5 @@ public final class DirectionSetScorer {
             this.ensembleSums = new double[capacity];
             this.concat = new float[owner.multiProbe == null ? 0 : owner.multiProbe.d()];
         }
-
-        /** How many requests one {@link #scoreBatch} call may score with this work space. */
-        public int capacity() {
-            return capacity;
-        }
     }
 }

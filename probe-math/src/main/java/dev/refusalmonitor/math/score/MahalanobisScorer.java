@@ -333,9 +333,10 @@ public final class MahalanobisScorer {
     }
 
     /**
-     * Scores the rows xs[0..n) (each of length d) as {@link #score} would, each with the same bits, reading the
-     * low-rank eigenvectors four rows at a time for all n records instead of all k rows once per record: with
-     * several records per pass they stay in the nearest cache. The exact path scores record by record.
+     * Scores the rows xs[0..n) (each of length d) as {@link #score} would, each with the same bits, taking the
+     * low-rank eigenvectors four rows at a time for all n records: the int16 rows are widened to f32 once for four
+     * records ({@link CompactRows#rowDotsInt16(short[], int, int, float[][], int, int, float[], int)}), which is what
+     * bounds a record's cost at d = 4096. The exact path scores record by record.
      * Throws as {@link #score} does for the first record that fails; out[0..n) modified.
      */
     public void scoreBatch(float[][] xs, int n, boolean exact, BatchScratch scratch, Result[] out) {
