@@ -308,6 +308,8 @@ public final class EndToEndBenchmark {
 
     /** The last drain of {@link #plainConsumer}, {@link #ceiling} or {@link #drain} (for CPU per record). */
     volatile Span lastSpan;
+    /** The broker's process id when it runs in its own process (0 when it runs in this JVM). */
+    long brokerPid;
 
     /** A plain consumer reading every record of the topic, touching each value once; records/s. */
     double plainConsumer(String topic, int n, String group) {
@@ -442,6 +444,8 @@ public final class EndToEndBenchmark {
         try (MonitorApp app = start(config(prefix, input, exactlyOnce, extra), set, listener)) {
             ThreadTimes before = ThreadTimes.of(app, prefix);
             Map<String, Long> threadsBefore = Boolean.getBoolean("bench.thread-cpu") ? threadCpu(prefix) : null;
+            Map<String, Long> brokerBefore = threadsBefore != null && brokerPid > 0 ? brokerThreadCpu(brokerPid) : null;
+            Map<String, Double> requestsBefore = Boolean.getBoolean("bench.thread-cpu") ? requests(app) : null;
             long deadline = System.nanoTime() + DEADLINE.toNanos();
             while (count.get() + dead.get() < n) {
                 if (System.nanoTime() > deadline || app.failed())
@@ -450,13 +454,38 @@ public final class EndToEndBenchmark {
             }
             lastDrainTime.put(exactlyOnce, ThreadTimes.of(app, prefix).since(before, last.get() - first.get()));
             if (threadsBefore != null) printThreadCpu(prefix, threadsBefore, threadCpu(prefix), n);
+            if (brokerBefore != null) printThreadCpu(prefix + " broker", brokerBefore, brokerThreadCpu(brokerPid), n);
+            if (requestsBefore != null) {
+                Map<String, Double> after = requests(app);
+                StringBuilder sb = new StringBuilder(prefix + " client requests per 1000 records:");
+                after.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " [%s %.1f]", k, (v - requestsBefore.getOrDefault(k, 0.0)) * 1000 / n)));
+                System.err.println(sb);
+            }
         }
         if (dead.get() > 0) throw new IllegalStateException(prefix + ": " + dead.get() + " records were dead-lettered");
         lastSpan = new Span(n, first.get(), last.get());
         return lastSpan.perSecond();
     }
 
-    /** CPU ns of every live thread of this JVM by name, the monitor's prefix, ids and numbers taken out (summed). */
+    /** The monitor's clients' fetch and produce request counts so far, summed by client kind. */
+    private static Map<String, Double> requests(MonitorApp app) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        for (var e : app.streams().metrics().entrySet()) {
+            var name = e.getKey();
+            String client = name.tags().getOrDefault("client-id", "").replaceAll(".*-(StreamThread-\\d+-)?", "");
+            boolean fetch = name.group().equals("consumer-fetch-manager-metrics") && name.name().equals("fetch-total") && !name.tags().containsKey("topic");
+            boolean produce = name.group().equals("producer-metrics") && name.name().equals("request-total");
+            if (!fetch && !produce) continue;
+            Object v = e.getValue().metricValue();
+            if (v instanceof Number num) out.merge((fetch ? "fetch " : "produce ") + client, num.doubleValue(), Double::sum);
+        }
+        return out;
+    }
+
+    /**
+     * CPU ns of every thread of this JVM by name, the monitor's prefix, ids and numbers taken out (summed): Java threads
+     * from the ThreadMXBean, and the JVM's own (GC, JIT) from /proc/self/task in clock ticks.
+     */
     private static Map<String, Long> threadCpu(String prefix) {
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         Map<String, Long> out = new HashMap<>();
@@ -464,6 +493,31 @@ public final class EndToEndBenchmark {
             String name = t.getName().replace(prefix, "P").replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "ID").replaceAll("\\d+", "N");
             out.merge(name, Math.max(0, threads.getThreadCpuTime(t.getId())), Long::sum);
         }
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks != null) for (java.io.File task : tasks) {
+            try {
+                String comm = Files.readString(task.toPath().resolve("comm")).trim();
+                if (!(comm.startsWith("GC") || comm.startsWith("G1") || comm.startsWith("C1") || comm.startsWith("C2") || comm.startsWith("VM"))) continue;
+                double seconds = CpuSampler.ticks(task.toPath().resolve("stat"));
+                if (!Double.isNaN(seconds)) out.merge("jvm " + comm.replaceAll("\\d+", "N"), (long) (seconds * 1e9), Long::sum);
+            } catch (IOException e) {
+                // a thread that ended meanwhile
+            }
+        }
+        return out;
+    }
+
+    /** The broker process's CPU ns by thread name (numbers taken out, summed), from {@code jcmd PID Thread.print}. */
+    private static Map<String, Long> brokerThreadCpu(long pid) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+        Map<String, Long> out = new HashMap<>();
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("^\"(.*)\" .*cpu=([0-9.]+)ms.*");
+        for (String l : new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            var m = line.matcher(l);
+            if (m.matches()) out.merge(m.group(1).replaceAll("\\d+", "N"), (long) (Double.parseDouble(m.group(2)) * 1e6), Long::sum);
+        }
+        p.waitFor();
         return out;
     }
 
@@ -471,7 +525,7 @@ public final class EndToEndBenchmark {
     private static void printThreadCpu(String prefix, Map<String, Long> before, Map<String, Long> after, int n) {
         StringBuilder sb = new StringBuilder(prefix + " thread CPU µs/record:");
         after.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue() - before.getOrDefault(y.getKey(), 0L),
-                x.getValue() - before.getOrDefault(x.getKey(), 0L))).limit(10).forEach(e -> sb.append(String.format(Locale.ROOT,
+                x.getValue() - before.getOrDefault(x.getKey(), 0L))).limit(14).forEach(e -> sb.append(String.format(Locale.ROOT,
                 " [%s %.1f]", e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / 1e3 / n)));
         System.err.println(sb);
     }
