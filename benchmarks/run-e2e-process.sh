@@ -4,9 +4,11 @@
 # deploy/images/kafka, here benchmarks/target/lib) as its own `java` process on 127.0.0.1, runs ProcessBrokerBenchmark
 # against it (plain consumer, Streams pass-through, monitor EOS/ALOS per Mahalanobis rank, 2 instances, Python), stops
 # the broker, and writes the "### Broker in its own process" subsection of "End-to-end monitor" in BENCHMARKS.md.
-# Usage: benchmarks/run-e2e-process.sh [F32_RECORDS BF16_RECORDS]   default 50000 20000 (~20 min on 2 cores)
+# Usage: benchmarks/run-e2e-process.sh [F32_RECORDS BF16_RECORDS]   default 50000 20000 (30-60 min on 2 cores; most of it
+# the warm-up passes, which repeat until the JIT compilers of both JVMs settle)
 # Env: E2E_RANKS (default 64,32,16): Mahalanobis ranks of the monitor rows; E2E_ROUNDS (default 3): rounds (medians); E2E_PORT (19092..19098, default 19092;
-# the controller listens on the next port); E2E_JVM_OPTS: more options for the benchmark JVM only (e.g. a JFR recording).
+# the controller listens on the next port); E2E_JVM_OPTS: more options for the benchmark JVM only (e.g. a JFR recording,
+# -Dbench.warm-passes=N (default 2), -Dbench.thread-cpu=true for each drain's CPU by thread in both JVMs).
 # Topic data goes to a temp dir (~1.6 GiB at the defaults), removed at the end.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
