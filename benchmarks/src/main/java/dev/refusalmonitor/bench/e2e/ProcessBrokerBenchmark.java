@@ -37,10 +37,10 @@ public final class ProcessBrokerBenchmark {
     private static final int D = 4096;
     private static final Duration DEADLINE = Duration.ofMinutes(10);
     private static final java.util.Map<String, String> DRIFT_OFF = java.util.Map.of(MonitorConfig.DRIFT_ENABLED, "false");
-    /** Every record scored on its own in the processor, as before poll batches (PollScoring). */
-    /** A warm-up pass with less JIT compiler CPU than this ends the warm-up. */
+    /** A warm-up pass with less JIT compiler CPU than this (both JVMs) ends the warm-up. */
     private static final long WARM_JIT_SETTLED_MS = 300;
     private static final int WARM_MAX_PASSES = Integer.getInteger("bench.warm-passes", 2);
+    /** Every record scored on its own in the processor, as before poll batches (PollScoring). */
     private static final java.util.Map<String, String> ONE_BY_ONE = java.util.Map.of(MonitorConfig.SCORING_BATCH_SIZE, "1");
 
     private final EndToEndBenchmark b;
@@ -209,9 +209,8 @@ public final class ProcessBrokerBenchmark {
 
     /**
      * Drains the warm-up topic with every reader the rounds measure, pass after pass until the JIT compilers have
-     * settled: one drain per reader leaves C2 compiling through the first measured round (up to 20 µs of compiler CPU
-     * per record, more on readers with more code, such as the monitor with drift), which a long-running service pays
-     * once.
+     * settled: one drain per reader left C2 compiling through the measured rounds (13–55 µs of compiler CPU per record
+     * in the bench JVM, up to 31 in the broker), which a long-running service pays once.
      */
     private String warmUp(String name, String tag, String warm, DirectionSetModel base, int warmN, int[] ranks) throws Exception {
         StringBuilder passes = new StringBuilder();
