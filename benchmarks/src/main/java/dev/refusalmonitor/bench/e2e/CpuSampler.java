@@ -18,7 +18,6 @@ final class CpuSampler implements AutoCloseable {
 
     private final long otherPid;
     private final List<Sample> samples = new ArrayList<>();
-    private final List<Path> compilerThreads = new ArrayList<>();
     private final CompilerThreads self = new CompilerThreads("self");
     private final CompilerThreads other;
     private final Thread thread;
@@ -88,24 +87,18 @@ final class CpuSampler implements AutoCloseable {
         private final String pid;
         private final List<Path> stats = new ArrayList<>();
         private final java.util.Map<Path, Double> byThread = new java.util.HashMap<>();
-        private long samples;
+        private long count;
 
         CompilerThreads(String pid) {
             this.pid = pid;
         }
 
         double sample() {
-            if (samples++ % 50 == 0) {
+            if (count++ % 50 == 0) {
                 stats.clear();
-                java.io.File[] tasks = new java.io.File("/proc/" + pid + "/task").listFiles();
-                if (tasks != null) for (java.io.File task : tasks) {
-                    try {
-                        String comm = Files.readString(task.toPath().resolve("comm")).trim();
-                        if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) stats.add(task.toPath().resolve("stat"));
-                    } catch (IOException e) {
-                        // the thread ended meanwhile
-                    }
-                }
+                threads(pid).forEach((stat, comm) -> {
+                    if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) stats.add(stat);
+                });
             }
             for (Path stat : stats) {
                 double s = ticks(stat);
@@ -113,6 +106,20 @@ final class CpuSampler implements AutoCloseable {
             }
             return byThread.values().stream().mapToDouble(Double::doubleValue).sum();
         }
+    }
+
+    /** The threads of process {@code pid} ("self" for this JVM): each one's /proc stat file and its name (comm). */
+    static java.util.Map<Path, String> threads(String pid) {
+        java.util.Map<Path, String> out = new java.util.HashMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/" + pid + "/task").listFiles();
+        if (tasks != null) for (java.io.File task : tasks) {
+            try {
+                out.put(task.toPath().resolve("stat"), Files.readString(task.toPath().resolve("comm")).trim());
+            } catch (IOException e) {
+                // the thread ended meanwhile
+            }
+        }
+        return out;
     }
 
     private double otherSeconds() {

@@ -443,9 +443,10 @@ public final class EndToEndBenchmark {
         AtomicLong count = listener.count, dead = listener.dead, first = listener.first, last = listener.last;
         try (MonitorApp app = start(config(prefix, input, exactlyOnce, extra), set, listener)) {
             ThreadTimes before = ThreadTimes.of(app, prefix);
-            Map<String, Long> threadsBefore = Boolean.getBoolean("bench.thread-cpu") ? threadCpu(prefix) : null;
-            Map<String, Long> brokerBefore = threadsBefore != null && brokerPid > 0 ? brokerThreadCpu(brokerPid) : null;
-            Map<String, Double> requestsBefore = Boolean.getBoolean("bench.thread-cpu") ? requests(app) : null;
+            boolean byThread = Boolean.getBoolean("bench.thread-cpu");
+            Map<String, Long> threadsBefore = byThread ? threadCpu(prefix) : null;
+            Map<String, Long> brokerBefore = byThread && brokerPid > 0 ? brokerThreadCpu(brokerPid) : null;
+            Map<String, Double> requestsBefore = byThread ? requests(app) : null;
             long deadline = System.nanoTime() + DEADLINE.toNanos();
             while (count.get() + dead.get() < n) {
                 if (System.nanoTime() > deadline || app.failed())
@@ -493,17 +494,11 @@ public final class EndToEndBenchmark {
             String name = t.getName().replace(prefix, "P").replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "ID").replaceAll("\\d+", "N");
             out.merge(name, Math.max(0, threads.getThreadCpuTime(t.getId())), Long::sum);
         }
-        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
-        if (tasks != null) for (java.io.File task : tasks) {
-            try {
-                String comm = Files.readString(task.toPath().resolve("comm")).trim();
-                if (!(comm.startsWith("GC") || comm.startsWith("G1") || comm.startsWith("C1") || comm.startsWith("C2") || comm.startsWith("VM"))) continue;
-                double seconds = CpuSampler.ticks(task.toPath().resolve("stat"));
-                if (!Double.isNaN(seconds)) out.merge("jvm " + comm.replaceAll("\\d+", "N"), (long) (seconds * 1e9), Long::sum);
-            } catch (IOException e) {
-                // a thread that ended meanwhile
-            }
-        }
+        CpuSampler.threads("self").forEach((stat, comm) -> {
+            if (!(comm.startsWith("GC") || comm.startsWith("G1") || comm.startsWith("C1") || comm.startsWith("C2") || comm.startsWith("VM"))) return;
+            double seconds = CpuSampler.ticks(stat);
+            if (!Double.isNaN(seconds)) out.merge("jvm " + comm.replaceAll("\\d+", "N"), (long) (seconds * 1e9), Long::sum);
+        });
         return out;
     }
 
