@@ -37,3 +37,53 @@ load_note() {
 write_section() {
   /usr/bin/python3 "$root/benchmarks/md_section.py" "${BENCHMARKS_MD:-$root/BENCHMARKS.md}" "$1"
 }
+
+# start_process_broker PORT: a single-node KRaft broker (Kafka 4.3.1 from the Maven Central jars in benchmarks/target/lib,
+# the same class path as deploy/images/kafka) as its own `java` process, PLAINTEXT on 127.0.0.1:PORT, controller on
+# PORT+1, log dir in a temp dir; sets broker_pid, broker_dir and broker_note (one sentence for the benchmark's text).
+# The caller traps stop_process_broker on EXIT.
+broker_pid=""; broker_dir=""
+start_process_broker() {
+  local port=$1 cport=$(($1 + 1)) cp="$root/benchmarks/target/lib/*" log="-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+  local heap=1g cluster_id
+  broker_dir=$(mktemp -d "${TMPDIR:-/tmp}/refusal-broker.XXXXXX")
+  cat > "$broker_dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$broker_dir/data
+num.partitions=1
+default.replication.factor=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=3000
+PROPS
+  cluster_id=$(java $log -cp "$cp" kafka.tools.StorageTool random-uuid | tail -1)
+  java $log -cp "$cp" kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$broker_dir/server.properties" > "$broker_dir/format.log"
+  java -Xms$heap -Xmx$heap $log -cp "$cp" kafka.Kafka "$broker_dir/server.properties" > "$broker_dir/broker.log" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 1 120); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "$broker_pid" 2>/dev/null || { cat "$broker_dir/broker.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  broker_note="Broker: Kafka 4.3.1 KRaft, one combined broker+controller node in its own JVM (\`kafka.Kafka\`, -Xmx$heap, class path = the Maven Central jars in benchmarks/target/lib, storage formatted with \`kafka.tools.StorageTool\`), PLAINTEXT on 127.0.0.1, log dir in a temp dir, group.initial.rebalance.delay.ms = 3000, replication 1; same 2 cores as everything else."
+}
+
+# Stops the broker start_process_broker started (SIGTERM, then SIGKILL after 30 s) and removes its data.
+stop_process_broker() {
+  if [ -n "$broker_pid" ] && kill -0 "$broker_pid" 2>/dev/null; then
+    kill "$broker_pid"
+    for _ in $(seq 1 60); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$broker_pid" 2>/dev/null || true
+  fi
+  [ -z "$broker_dir" ] || rm -rf "$broker_dir"
+}

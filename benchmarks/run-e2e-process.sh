@@ -18,50 +18,10 @@ ranks=${E2E_RANKS:-64,32,16}
 rounds=${E2E_ROUNDS:-3}
 port=${E2E_PORT:-19092}
 [ "$port" -ge 19092 ] && [ "$port" -le 19098 ] || { echo "E2E_PORT must be in 19092..19098" >&2; exit 2; }
-cport=$((port + 1))
-dir=$(mktemp -d "${TMPDIR:-/tmp}/refusal-broker.XXXXXX")
-broker_pid=""
-cleanup() {
-  if [ -n "$broker_pid" ] && kill -0 "$broker_pid" 2>/dev/null; then
-    kill "$broker_pid"
-    for _ in $(seq 1 60); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$broker_pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-cat > "$dir/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-log.dirs=$dir/data
-num.partitions=1
-default.replication.factor=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=3000
-PROPS
-cp="$root/benchmarks/target/lib/*"
+trap stop_process_broker EXIT
+start_process_broker "$port"
+note=$broker_note
 log="-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
-cluster_id=$(java $log -cp "$cp" kafka.tools.StorageTool random-uuid | tail -1)
-java $log -cp "$cp" kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$dir/server.properties" > "$dir/format.log"
-broker_heap=1g
-java -Xms$broker_heap -Xmx$broker_heap $log -cp "$cp" kafka.Kafka "$dir/server.properties" > "$dir/broker.log" 2>&1 &
-broker_pid=$!
-for _ in $(seq 1 120); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$broker_pid" 2>/dev/null || { cat "$dir/broker.log" >&2; exit 1; }
-  sleep 0.5
-done
-note="Broker: Kafka 4.3.1 KRaft, one combined broker+controller node in its own JVM (\`kafka.Kafka\`, -Xmx$broker_heap, class path = the Maven Central jars in benchmarks/target/lib, storage formatted with \`kafka.tools.StorageTool\`), PLAINTEXT on 127.0.0.1, log dir in a temp dir, group.initial.rebalance.delay.ms = 3000, replication 1; same 2 cores as everything else."
 section=$(mktemp)
 load=$(load_note)
 java -Xmx4g --add-modules jdk.incubator.vector ${E2E_JVM_OPTS:-} $log -Dbench.ranks="$ranks" -Dbench.rounds="$rounds" -cp "$bench_cp" \
