@@ -479,8 +479,8 @@ public final class HostileInputBenchmark {
             + "much as malformed ones of their size): the broker's fetch, the consumer (CRC, copies), the dead letter's digest "
             + "and its produce, and the exactly-once commit that waits for them, on the same 2 cores as the broker and the "
             + "producers. The plain consumer shows the part that is Kafka's alone. What \"from send\" adds is before the broker "
-            + "has appended the good records (the gateway's producer and the broker taking in megabytes on the same cores), "
-            + "which no consumer of the topic can shorten. The control row is the floor of the statistic itself. With a "
+            + "has appended the good records: the gateway's producer and the broker taking in the bad record's megabytes, here "
+            + "on the same 2 cores the monitor uses. The control row is the floor of the statistic itself. With a "
             + "broker at its default `message.max.bytes` (1 MiB) records over 1 MiB never reach the monitor; the poison pill "
             + "of the issue is the largest bad record a default broker delivers.";
 }
