@@ -20,13 +20,12 @@ port=${E2E_PORT:-19092}
 [ "$port" -ge 19092 ] && [ "$port" -le 19098 ] || { echo "E2E_PORT must be in 19092..19098" >&2; exit 2; }
 trap stop_process_broker EXIT
 start_process_broker "$port"
-note=$broker_note
 log="-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
 section=$(mktemp)
 load=$(load_note)
 java -Xmx4g --add-modules jdk.incubator.vector ${E2E_JVM_OPTS:-} $log -Dbench.ranks="$ranks" -Dbench.rounds="$rounds" -cp "$bench_cp" \
   dev.refusalmonitor.bench.e2e.ProcessBrokerBenchmark "$section" "${E2E_RANKS:+E2E_RANKS=$E2E_RANKS }${E2E_ROUNDS:+E2E_ROUNDS=$E2E_ROUNDS }benchmarks/run-e2e-process.sh${*:+ $*}\` at commit \`$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD || echo ' (with uncommitted changes)')" \
-  "127.0.0.1:$port" "$broker_pid" "$f32" "$bf16" "$root/benchmarks/e2e/python_consumer.py" "$note" || status=$?
+  "127.0.0.1:$port" "$broker_pid" "$f32" "$bf16" "$root/benchmarks/e2e/python_consumer.py" "$broker_note" || status=$?
 end_load=$(cut -d' ' -f1 /proc/loadavg)
 if [ -s "$section" ]; then
   printf "\n%s 1-minute load average at the end: %s.\n" "$load" "$end_load" >> "$section"
