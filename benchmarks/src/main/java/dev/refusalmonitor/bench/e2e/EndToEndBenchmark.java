@@ -394,9 +394,14 @@ public final class EndToEndBenchmark {
 
     /** {@link StreamsCeiling} with the monitor's Streams settings for this guarantee; records/s. */
     double ceiling(String prefix, String input, int n, boolean exactlyOnce) throws Exception {
+        return ceiling(prefix, input, n, exactlyOnce, null);
+    }
+
+    /** {@link StreamsCeiling} running {@code scoring}'s arithmetic too (null: none); records/s. */
+    double ceiling(String prefix, String input, int n, boolean exactlyOnce, DirectionSetModel scoring) throws Exception {
         String output = prefix + ".out";
         createTopic(output);
-        lastSpan = StreamsCeiling.drain(config(prefix, input, exactlyOnce).streamsProperties(), input, output, n);
+        lastSpan = StreamsCeiling.drain(config(prefix, input, exactlyOnce).streamsProperties(), input, output, n, scoring);
         return lastSpan.perSecond();
     }
 

@@ -92,6 +92,8 @@ public final class ProcessBrokerBenchmark {
                 + "the JIT compilers spend under " + WARM_JIT_SETTLED_MS + " ms in a pass, at most " + WARM_MAX_PASSES + "), and each measured drain follows a drain of half the warm-up topic by the same reader (the JIT "
                 + "recompiles what the previous reader's profile specialised). Rates: monitor = records / "
                 + "(last − first score); pass-through = records / (last − first forwarded); plain consumer = records / (last − first poll). "
+                + "\"Pass-through + the scoring arithmetic only\" = the pass-through that also scores each record with the default-rank set "
+                + "(DirectionSetScorer.scoreBatch over batches of 16, as the monitor scores each poll; a partial batch waits at most 5 ms) and does nothing else of the monitor. "
                 + "\"vs pass-through\" = the ratio of the medians, and in brackets the median of the per-round ratios (each "
                 + "round's monitor against the same round's pass-through, so a slow spell of this shared machine cancels). "
                 + "CPU per record = CPU time between the reader's first and last record (sampled every 20 ms, from /proc for "
@@ -136,6 +138,8 @@ public final class ProcessBrokerBenchmark {
         java.util.Map<String, List<Rate>> runs = new java.util.LinkedHashMap<>();
         String plainName = "plain Java KafkaConsumer", ceilEosName = "Kafka Streams pass-through, exactly_once_v2",
                 ceilAlosName = "Kafka Streams pass-through, at_least_once",
+                arithEosName = "Kafka Streams pass-through + the scoring arithmetic only (k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", batches of 16), exactly_once_v2",
+                arithAlosName = "Kafka Streams pass-through + the scoring arithmetic only (k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", batches of 16), at_least_once",
                 twoName = "2 monitor instances (this JVM + a second JVM, one group), exactly_once_v2, k = " + instancesK,
                 pyName = "kafka-python + numpy consumer (scoring layer only, produces nothing)",
                 driftOffEos = "monitor, exactly_once_v2, k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", drift off",
@@ -158,6 +162,11 @@ public final class ProcessBrokerBenchmark {
             runs.computeIfAbsent(ceilEosName, x -> new ArrayList<>()).add(measure(() -> b.ceiling(rt + "-ceiling-eos", input, n, true)));
             b.ceiling(rt + "-pre-ceiling-alos", warm, preN, false);
             runs.computeIfAbsent(ceilAlosName, x -> new ArrayList<>()).add(measure(() -> b.ceiling(rt + "-ceiling-alos", input, n, false)));
+            // The arithmetic's share: the pass-through that also computes the default set's scores, nothing else.
+            b.ceiling(rt + "-pre-arith-eos", warm, preN, true, dflt);
+            runs.computeIfAbsent(arithEosName, x -> new ArrayList<>()).add(measure(() -> b.ceiling(rt + "-arith-eos", input, n, true, dflt)));
+            b.ceiling(rt + "-pre-arith-alos", warm, preN, false, dflt);
+            runs.computeIfAbsent(arithAlosName, x -> new ArrayList<>()).add(measure(() -> b.ceiling(rt + "-arith-alos", input, n, false, dflt)));
             // What fleet drift costs: the default rank with drift off.
             b.drain(rt + "-pre-eos-nodrift", warm, dflt, preN, true, DRIFT_OFF);
             runs.computeIfAbsent(driftOffEos, x -> new ArrayList<>()).add(measure(() -> b.drain(rt + "-eos-nodrift", input, dflt, n, true, DRIFT_OFF)));
@@ -198,6 +207,14 @@ public final class ProcessBrokerBenchmark {
             notes.add(String.format(Locale.ROOT, "**%s, target monitor ≥ 0.8× the Streams pass-through at the default k = %d "
                     + "(every scorer on), median of the per-round ratios:** EOS %.2f× (%s), ALOS %.2f× (%s).", name, dk, eos, eos >= 0.8 ? "met" : "missed",
                     alos, alos >= 0.8 ? "met" : "missed"));
+            double arithEos = pairedRatio(runs.get(arithEosName), runs.get(ceilEosName));
+            double arithAlos = pairedRatio(runs.get(arithAlosName), runs.get(ceilAlosName));
+            double overEos = pairedRatio(runs.get("monitor, exactly_once_v2, k = " + dk), runs.get(arithEosName));
+            double overAlos = pairedRatio(runs.get("monitor, at_least_once, k = " + dk), runs.get(arithAlosName));
+            notes.add(String.format(Locale.ROOT, "**%s, the scoring arithmetic alone (k = %d, batches of 16) added to the pass-through, "
+                    + "median of the per-round ratios:** EOS %.2f×, ALOS %.2f× of the pass-through: the most a monitor computing these scores reaches on this machine. "
+                    + "The monitor (every scorer, drift, metrics, dead letters) against that: EOS %.2f×, ALOS %.2f×.",
+                    name, dk, arithEos, arithAlos, overEos, overAlos));
         }
         notes.add(String.format(Locale.ROOT, "%s: %d records (%d KiB of tensor data each), set with %d layers, scoring "
                         + "layer %d, Mahalanobis ensemble over %s (each a low-rank Mahalanobis per record), multi-layer probe %s. Two instances (this JVM + the second; the table's rate is the sum of the two instances' own rates, span rate = all records over the first to the last score of either): %s. Python: `%s`.",
@@ -228,6 +245,8 @@ public final class ProcessBrokerBenchmark {
             b.drain(pt + "-alos-single", warm, dflt, warmN, false, ONE_BY_ONE);
             b.ceiling(pt + "-ceiling-eos", warm, warmN, true);
             b.ceiling(pt + "-ceiling-alos", warm, warmN, false);
+            b.ceiling(pt + "-arith-eos", warm, warmN, true, dflt);
+            b.ceiling(pt + "-arith-alos", warm, warmN, false, dflt);
             long jitMs = Math.round(1e3 * (cpu.jitSeconds() - jitBefore));
             System.err.printf("%s: warm-up pass %d: %d ms of JIT compiler CPU (both JVMs)%n", name, pass, jitMs);
             passes.append(passes.isEmpty() ? "" : ", ").append(jitMs).append(" ms");
