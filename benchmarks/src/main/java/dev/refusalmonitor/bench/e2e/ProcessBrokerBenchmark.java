@@ -138,8 +138,8 @@ public final class ProcessBrokerBenchmark {
         java.util.Map<String, List<Rate>> runs = new java.util.LinkedHashMap<>();
         String plainName = "plain Java KafkaConsumer", ceilEosName = "Kafka Streams pass-through, exactly_once_v2",
                 ceilAlosName = "Kafka Streams pass-through, at_least_once",
-                arithEosName = "Kafka Streams pass-through + the scoring arithmetic only (k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", batches of 16), exactly_once_v2",
-                arithAlosName = "Kafka Streams pass-through + the scoring arithmetic only (k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", batches of 16), at_least_once",
+                arithEosName = "Kafka Streams pass-through + the scoring arithmetic only (k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", batches of " + StreamsCeiling.BATCH + "), exactly_once_v2",
+                arithAlosName = "Kafka Streams pass-through + the scoring arithmetic only (k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", batches of " + StreamsCeiling.BATCH + "), at_least_once",
                 twoName = "2 monitor instances (this JVM + a second JVM, one group), exactly_once_v2, k = " + instancesK,
                 pyName = "kafka-python + numpy consumer (scoring layer only, produces nothing)",
                 driftOffEos = "monitor, exactly_once_v2, k = " + MahalanobisFit.DEFAULT_LOW_RANK_K + ", drift off",

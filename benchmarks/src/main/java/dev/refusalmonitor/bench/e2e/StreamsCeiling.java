@@ -3,6 +3,7 @@ package dev.refusalmonitor.bench.e2e;
 import dev.refusalmonitor.contract.directions.DirectionSetModel;
 import dev.refusalmonitor.math.score.DirectionSetScorer;
 import dev.refusalmonitor.math.score.Scores;
+import dev.refusalmonitor.monitor.config.MonitorConfig;
 import dev.refusalmonitor.schemas.DecodedHiddenState;
 import dev.refusalmonitor.schemas.HiddenStateDecoder;
 import dev.refusalmonitor.schemas.v1.SafetyScore;
@@ -28,7 +29,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * dead letters or score record built from the scores): the most any monitor computing these scores can reach here.
  */
 final class StreamsCeiling {
-    static final int BATCH = 16;
+    /** The monitor's default: records of one set scored together from each poll. */
+    static final int BATCH = MonitorConfig.DEFAULT_SCORING_BATCH_SIZE;
+    /** What the record carries when nothing was scored. */
+    private static final Scores PLACEHOLDER = new Scores();
+
+    static {
+        PLACEHOLDER.probeProbability = 0.5;
+        PLACEHOLDER.mahalanobisRefusal = 1;
+        PLACEHOLDER.mahalanobisOod = 2;
+        PLACEHOLDER.castSimilarity = 0.1;
+    }
     /** A partial batch waits at most this long (wall clock) before it is scored and forwarded. */
     private static final Duration FLUSH = Duration.ofMillis(5);
 
@@ -54,15 +65,16 @@ final class StreamsCeiling {
             private final long[] timestamps = new long[BATCH];
             private final int[][] indices = new int[BATCH][];
             private final float[][][] values = new float[BATCH][][];
-            private final Scores[] scores = new Scores[BATCH];
+            private final Scores[] scores = scorer == null ? null : new Scores[BATCH];
             private int pending;
             private ProcessorContext<String, byte[]> context;
 
             @Override
             public void init(ProcessorContext<String, byte[]> context) {
                 this.context = context;
+                if (scorer == null) return;
                 for (int i = 0; i < BATCH; i++) scores[i] = new Scores();
-                if (scorer != null) context.schedule(FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flush());
+                context.schedule(FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flush());
             }
 
             @Override
@@ -70,7 +82,7 @@ final class StreamsCeiling {
                 if (!(decoder.decode(record.value()) instanceof HiddenStateDecoder.Decoded decoded))
                     throw new IllegalStateException("benchmark record did not decode");
                 if (scorer == null) {
-                    forward(decoded.state(), record.timestamp(), null);
+                    forward(decoded.state(), record.timestamp(), PLACEHOLDER);
                     return;
                 }
                 states[pending] = decoded.state();
@@ -92,13 +104,11 @@ final class StreamsCeiling {
             }
 
             private void forward(DecodedHiddenState state, long timestamp, Scores s) {
-                // A record of a score's size and shape; the scores themselves when they were computed.
+                // A record of a score's size and shape.
                 byte[] out = SafetyScore.newBuilder().setRequestId(state.requestId())
-                        .setModelId(state.modelId()).setDirectionsVersion(1)
-                        .setProbeProbability(s == null ? 0.5 : s.probeProbability)
-                        .setMahalanobisRefusal(s == null ? 1 : s.mahalanobisRefusal)
-                        .setMahalanobisOod(s == null ? 2 : s.mahalanobisOod)
-                        .setCastSimilarity(s == null ? 0.1 : s.castSimilarity).setAngleDeg(10)
+                        .setModelId(state.modelId()).setDirectionsVersion(1).setProbeProbability(s.probeProbability)
+                        .setMahalanobisRefusal(s.mahalanobisRefusal).setMahalanobisOod(s.mahalanobisOod)
+                        .setCastSimilarity(s.castSimilarity).setAngleDeg(10)
                         .build().toByteArray();
                 context.forward(new Record<>(state.requestId(), out, timestamp));
                 long now = System.nanoTime();
